@@ -1,0 +1,43 @@
+package domain
+
+import "time"
+
+// ServiceWindow is how long after a customer's last message the business may
+// send free-form messages (Meta's customer-service window).
+const ServiceWindow = 24 * time.Hour
+
+// Contact is a customer known by their WhatsApp id within a workspace.
+type Contact struct {
+	ID          int64
+	WorkspaceID int64
+	WaID        string // digits only, as Meta sends it
+	Phone       string // E.164 with '+'
+	Name        string // WhatsApp profile name
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Conversation is the thread between one contact and one business number.
+type Conversation struct {
+	ID              int64
+	WorkspaceID     int64
+	NumberID        int64
+	ContactID       int64
+	Contact         Contact // filled by list/get queries
+	LastMessageAt   time.Time
+	LastInboundAt   time.Time
+	WindowExpiresAt time.Time
+	LastMessageText string
+	UnreadCount     int
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// WindowOpen reports whether free-form messages may be sent at now.
+func (c Conversation) WindowOpen(now time.Time) bool {
+	return !c.WindowExpiresAt.IsZero() && now.Before(c.WindowExpiresAt)
+}
+
+// WindowExpiry is the end of the service window opened by an inbound message
+// at t.
+func WindowExpiry(lastInbound time.Time) time.Time { return lastInbound.Add(ServiceWindow) }

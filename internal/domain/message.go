@@ -1,0 +1,69 @@
+package domain
+
+import "time"
+
+// Direction says who wrote a message.
+type Direction string
+
+// Directions.
+const (
+	Inbound  Direction = "inbound"
+	Outbound Direction = "outbound"
+)
+
+// Status is the delivery state of a message.
+type Status string
+
+// Statuses. Inbound messages are "received" (then "read" once an agent read
+// them at Meta). Outbound move queued → sending → sent → delivered → read, or
+// to failed.
+const (
+	StatusReceived  Status = "received"
+	StatusQueued    Status = "queued"
+	StatusSending   Status = "sending"
+	StatusSent      Status = "sent"
+	StatusDelivered Status = "delivered"
+	StatusRead      Status = "read"
+	StatusFailed    Status = "failed"
+)
+
+// statusRank orders outbound statuses so webhooks arriving out of order never
+// move a message backwards. failed ranks above delivered (a message can fail
+// after "sent") but below read: a read message cannot have failed.
+var statusRank = map[Status]int{
+	StatusQueued:    1,
+	StatusSending:   2,
+	StatusSent:      3,
+	StatusDelivered: 4,
+	StatusFailed:    5,
+	StatusRead:      6,
+}
+
+// Rank is the position of s in the delivery order; unknown statuses rank 0.
+func (s Status) Rank() int { return statusRank[s] }
+
+// Advances reports whether moving from s to next goes forward.
+func (s Status) Advances(next Status) bool { return next.Rank() > s.Rank() }
+
+// Message is one WhatsApp message in a conversation, either way.
+type Message struct {
+	ID             int64
+	WorkspaceID    int64
+	ConversationID int64
+	NumberID       int64
+	ContactID      int64
+	Direction      Direction
+	Type           string // Meta's type: text, image, template, reaction, …
+	Text           string // body, caption or a readable summary
+	Payload        []byte // the type's JSON object as Meta sent it / as we send it
+	WAMID          string
+	Status         Status
+	ErrorCode      int
+	ErrorTitle     string
+	ErrorDetail    string
+	ReplyTo        string    // wamid quoted (context.id)
+	SentBy         int64     // user id of the agent, 0 for API/system
+	CreatedAt      time.Time // when we received or created it
+	Timestamp      time.Time // Meta's timestamp for inbound
+	UpdatedAt      time.Time
+}
