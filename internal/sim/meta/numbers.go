@@ -1,0 +1,176 @@
+package meta
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// NumberSpec seeds a WABA, a business phone number and an access token.
+// Empty fields get generated values. Numbers sharing an AccessToken are
+// all reachable with it, like a system user with access to several assets.
+type NumberSpec struct {
+	WABAID             string `json:"waba_id,omitempty"`
+	PhoneNumberID      string `json:"phone_number_id,omitempty"`
+	DisplayPhoneNumber string `json:"display_phone_number,omitempty"`
+	VerifiedName       string `json:"verified_name,omitempty"`
+	AccessToken        string `json:"access_token,omitempty"`
+	WebhookURL         string `json:"webhook_url,omitempty"` // per-number override of Config.WebhookURL
+}
+
+// Number is a seeded business phone number as the simulator knows it.
+type Number struct {
+	WABAID             string `json:"waba_id"`
+	PhoneNumberID      string `json:"phone_number_id"`
+	DisplayPhoneNumber string `json:"display_phone_number"`
+	VerifiedName       string `json:"verified_name"`
+	AccessToken        string `json:"access_token"`
+	QualityRating      string `json:"quality_rating"`
+	WebhookURL         string `json:"webhook_url,omitempty"`
+}
+
+type numberState struct {
+	Number
+	msgs    []*message            // every message of this number, oldest first
+	byID    map[string]*message   // by wamid
+	threads map[string][]*message // by customer wa_id, oldest first
+}
+
+// AddNumber seeds a number and returns it with the generated fields
+// filled in. Adding an existing PhoneNumberID returns the existing number
+// unchanged, so seeding is idempotent.
+func (s *Server) AddNumber(spec NumberSpec) Number {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if spec.PhoneNumberID != "" {
+		if ns := s.numbers[spec.PhoneNumberID]; ns != nil {
+			return ns.Number
+		}
+	}
+	n := Number{
+		WABAID:             spec.WABAID,
+		PhoneNumberID:      spec.PhoneNumberID,
+		DisplayPhoneNumber: spec.DisplayPhoneNumber,
+		VerifiedName:       spec.VerifiedName,
+		AccessToken:        spec.AccessToken,
+		QualityRating:      "GREEN",
+		WebhookURL:         spec.WebhookURL,
+	}
+	if n.WABAID == "" {
+		n.WABAID = newNumericID()
+	}
+	for n.PhoneNumberID == "" || s.numbers[n.PhoneNumberID] != nil {
+		n.PhoneNumberID = newNumericID()
+	}
+	if n.DisplayPhoneNumber == "" {
+		n.DisplayPhoneNumber = newDisplayNumber()
+	} else if d, _ := digitsOnly(n.DisplayPhoneNumber); d != "" {
+		// Webhook metadata carries digits only (§2.5).
+		n.DisplayPhoneNumber = d
+	}
+	if n.VerifiedName == "" {
+		n.VerifiedName = "GoHavi Test Business"
+	}
+	if n.AccessToken == "" {
+		n.AccessToken = newAccessToken()
+	}
+	s.numbers[n.PhoneNumberID] = &numberState{
+		Number:  n,
+		byID:    map[string]*message{},
+		threads: map[string][]*message{},
+	}
+	s.order = append(s.order, n.PhoneNumberID)
+	if s.tokens[n.AccessToken] == nil {
+		s.tokens[n.AccessToken] = map[string]bool{}
+	}
+	s.tokens[n.AccessToken][n.PhoneNumberID] = true
+	return n
+}
+
+// Numbers lists the seeded numbers in creation order.
+func (s *Server) Numbers() []Number {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Number, 0, len(s.order))
+	for _, id := range s.order {
+		out = append(out, s.numbers[id].Number)
+	}
+	return out
+}
+
+// phoneFields is the field set of GET /<PHONE_NUMBER_ID> (§8.1), in the
+// order they are rendered when no fields= is given.
+var phoneFields = []string{
+	"verified_name", "code_verification_status", "display_phone_number", "quality_rating",
+	"platform_type", "throughput", "webhook_configuration", "name_status", "status",
+	"messaging_limit_tier", "whatsapp_business_manager_messaging_limit",
+	"is_official_business_account", "account_mode",
+}
+
+// phoneNumberFields renders the requested fields of a number; unknown
+// fields are an error, as on the Graph API.
+func (s *Server) phoneNumberFields(ns *numberState, fields string) (map[string]any, *graphError) {
+	want := phoneFields
+	if fields != "" {
+		want = nil
+		for f := range strings.SplitSeq(fields, ",") {
+			if f = strings.TrimSpace(f); f != "" && f != "id" {
+				want = append(want, f)
+			}
+		}
+	}
+	out := map[string]any{"id": ns.PhoneNumberID}
+	for _, f := range want {
+		if !slices.Contains(phoneFields, f) {
+			return nil, errUnknownField(f)
+		}
+		switch f {
+		case "verified_name":
+			out[f] = ns.VerifiedName
+		case "code_verification_status":
+			out[f] = "VERIFIED"
+		case "display_phone_number":
+			out[f] = ns.DisplayPhoneNumber
+		case "quality_rating":
+			out[f] = ns.QualityRating
+		case "platform_type":
+			out[f] = "CLOUD_API"
+		case "throughput":
+			out[f] = map[string]string{"level": "STANDARD"}
+		case "webhook_configuration":
+			wc := map[string]string{}
+			if s.webhookURL != "" {
+				wc["application"] = s.webhookURL
+			}
+			if ns.WebhookURL != "" {
+				wc["phone_number"] = ns.WebhookURL
+			}
+			if len(wc) == 0 && fields == "" {
+				continue
+			}
+			out[f] = wc
+		case "name_status":
+			out[f] = "APPROVED"
+		case "status":
+			out[f] = "CONNECTED"
+		case "messaging_limit_tier", "whatsapp_business_manager_messaging_limit":
+			out[f] = "TIER_250"
+		case "is_official_business_account":
+			out[f] = false
+		case "account_mode":
+			out[f] = "LIVE"
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) getPhoneNumber(w http.ResponseWriter, r *http.Request, ns *numberState) {
+	s.mu.Lock()
+	body, gerr := s.phoneNumberFields(ns, r.URL.Query().Get("fields"))
+	s.mu.Unlock()
+	if gerr != nil {
+		writeGraphError(w, gerr)
+		return
+	}
+	writeGraphJSON(w, http.StatusOK, body)
+}

@@ -1,0 +1,175 @@
+// Package meta is a local simulator of Meta's WhatsApp Business Cloud API
+// (Graph API): the message send and phone-number endpoints, signed webhook
+// delivery with batching and retries, a control API to play the customer and
+// inject faults, and a small "customer phone" web page for sandbox mode.
+//
+// It follows /work/shared/spec/whatsapp-cloud-api.md to the field, so the
+// product's client and webhook code can run against it unchanged.
+package meta
+
+import (
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Config tunes the simulator. The zero value is usable.
+type Config struct {
+	AppSecret      string           // HMAC-SHA256 key for X-Hub-Signature-256 on webhook POSTs
+	WebhookURL     string           // default callback URL for all numbers (may be "" until SetWebhookURL)
+	DeliveredAfter time.Duration    // delay sent→delivered (default 300ms; 0 means default; negative means immediately)
+	ReadAfter      time.Duration    // delay delivered→read when AutoRead (default 700ms; negative means immediately)
+	AutoRead       bool             // customers read messages automatically (tests); otherwise read via the phone page / control API
+	Throughput     int              // messages per second per business number before 130429 (default 80)
+	HTTPClient     *http.Client     // for webhook delivery (default: 10s timeout client)
+	Logger         *slog.Logger     // default slog.Default()
+	Now            func() time.Time // injectable clock (default time.Now)
+
+	// Webhook retry policy. Meta documents both 36 h and 7 days; the
+	// simulator defaults to the shorter one and caps the backoff low so a
+	// receiver that comes back is served again within seconds.
+	RetryInitial time.Duration // first backoff (default 100ms)
+	RetryMax     time.Duration // backoff cap (default 30s)
+	RetryMaxAge  time.Duration // give up on updates older than this, by Now (default 36h)
+}
+
+// Server is one simulated Graph API host with its numbers, messages and
+// webhook queue. All methods are safe for concurrent use.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	client *http.Client
+	mux    *http.ServeMux
+
+	mu         sync.Mutex
+	numbers    map[string]*numberState // by phone number id
+	order      []string                // phone number ids in creation order
+	tokens     map[string]map[string]bool
+	webhookURL string
+	windows    map[pairKey]time.Time // last inbound message per (number, customer)
+	names      map[pairKey]string    // last profile name a customer used
+	throughput map[string]*bucket
+	pairRate   map[pairKey]*bucket
+	faults     Faults
+	closed     bool
+
+	sched *scheduler
+	hooks *deliverer
+}
+
+type pairKey struct{ phoneID, waID string }
+
+// New returns a running simulator; call Close to stop its timers and
+// webhook workers.
+func New(cfg Config) *Server {
+	if cfg.DeliveredAfter == 0 {
+		cfg.DeliveredAfter = 300 * time.Millisecond
+	}
+	if cfg.ReadAfter == 0 {
+		cfg.ReadAfter = 700 * time.Millisecond
+	}
+	if cfg.Throughput <= 0 {
+		cfg.Throughput = 80
+	}
+	if cfg.RetryInitial <= 0 {
+		cfg.RetryInitial = 100 * time.Millisecond
+	}
+	if cfg.RetryMax <= 0 {
+		cfg.RetryMax = 30 * time.Second
+	}
+	if cfg.RetryMaxAge <= 0 {
+		cfg.RetryMaxAge = 36 * time.Hour
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{
+		cfg:        cfg,
+		log:        cfg.Logger,
+		client:     cfg.HTTPClient,
+		numbers:    map[string]*numberState{},
+		tokens:     map[string]map[string]bool{},
+		webhookURL: cfg.WebhookURL,
+		windows:    map[pairKey]time.Time{},
+		names:      map[pairKey]string{},
+		throughput: map[string]*bucket{},
+		pairRate:   map[pairKey]*bucket{},
+		sched:      newScheduler(),
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.client == nil {
+		s.client = &http.Client{Timeout: 10 * time.Second}
+	}
+	s.hooks = newDeliverer(s)
+	s.mux = s.routes()
+	return s
+}
+
+func (s *Server) now() time.Time { return s.cfg.Now() }
+
+// Handler serves the Graph API, the control API under /_sim/ and the phone
+// page. Everything uses relative links, so it can be mounted under any
+// prefix with http.StripPrefix.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// SetWebhookURL changes the default callback URL. Webhooks parked for want
+// of a URL are sent right away.
+func (s *Server) SetWebhookURL(url string) {
+	s.mu.Lock()
+	s.webhookURL = url
+	s.mu.Unlock()
+	s.hooks.wakeAll()
+}
+
+// callbackURL resolves the number's override, then the default URL, the
+// same priority Meta applies (phone > app).
+func (s *Server) callbackURL(phoneID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ns := s.numbers[phoneID]; ns != nil && ns.WebhookURL != "" {
+		return ns.WebhookURL
+	}
+	return s.webhookURL
+}
+
+// Close stops the status timers and the webhook workers and waits for
+// them. Webhooks still queued are dropped. The HTTP handler keeps
+// answering but emits no more webhooks.
+func (s *Server) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	s.mu.Unlock()
+	s.sched.close()
+	s.hooks.close()
+	if s.cfg.HTTPClient == nil {
+		s.client.CloseIdleConnections()
+	}
+}
+
+func (s *Server) routes() *http.ServeMux {
+	m := http.NewServeMux()
+	m.HandleFunc("GET /_sim/numbers", s.ctlListNumbers)
+	m.HandleFunc("POST /_sim/numbers", s.ctlAddNumber)
+	m.HandleFunc("POST /_sim/webhook", s.ctlSetWebhook)
+	m.HandleFunc("POST /_sim/inbound", s.ctlInbound)
+	m.HandleFunc("POST /_sim/read", s.ctlRead)
+	m.HandleFunc("GET /_sim/sent", s.ctlSent)
+	m.HandleFunc("GET /_sim/chat", s.ctlChat)
+	m.HandleFunc("GET /_sim/faults", s.ctlGetFaults)
+	m.HandleFunc("POST /_sim/faults", s.ctlFaults)
+	m.HandleFunc("GET /_sim/webhooks", s.ctlWebhooks)
+	m.HandleFunc("GET /_sim/phone", s.servePhone)
+	m.HandleFunc("GET /_sim/phone.js", s.servePhoneJS)
+	m.HandleFunc("/_sim/", func(w http.ResponseWriter, r *http.Request) {
+		ctlError(w, http.StatusNotFound, "not_found", "no such control endpoint: "+r.Method+" "+r.URL.Path)
+	})
+	m.HandleFunc("/", s.serveGraph)
+	return m
+}

@@ -1,0 +1,120 @@
+package store
+
+import (
+	"context"
+
+	"github.com/gohavi/gohavi/internal/domain"
+)
+
+const convCols = `v.id, v.workspace_id, v.number_id, v.contact_id, v.last_message_at, v.last_inbound_at, v.window_expires_at, v.last_message_text, v.unread_count, v.created_at, v.updated_at,
+	c.id, c.workspace_id, c.wa_id, c.phone, c.name, c.created_at, c.updated_at`
+
+const convFrom = ` FROM conversations v JOIN contacts c ON c.id = v.contact_id `
+
+func scanConversation(row interface{ Scan(...any) error }) (domain.Conversation, error) {
+	var v domain.Conversation
+	var lm, li, we, created, updated, cc, cu int64
+	c := &v.Contact
+	err := row.Scan(&v.ID, &v.WorkspaceID, &v.NumberID, &v.ContactID, &lm, &li, &we, &v.LastMessageText, &v.UnreadCount, &created, &updated,
+		&c.ID, &c.WorkspaceID, &c.WaID, &c.Phone, &c.Name, &cc, &cu)
+	v.LastMessageAt, v.LastInboundAt, v.WindowExpiresAt = domain.FromMillis(lm), domain.FromMillis(li), domain.FromMillis(we)
+	v.CreatedAt, v.UpdatedAt = domain.FromMillis(created), domain.FromMillis(updated)
+	c.CreatedAt, c.UpdatedAt = domain.FromMillis(cc), domain.FromMillis(cu)
+	return v, notFound(err)
+}
+
+// EnsureConversation returns the conversation between a number and a
+// contact, creating it on first contact.
+func (tx *Tx) EnsureConversation(ctx context.Context, workspaceID, numberID, contactID int64) (domain.Conversation, error) {
+	var id int64
+	err := tx.tx.QueryRowContext(ctx, `INSERT INTO conversations(workspace_id, number_id, contact_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
+		ON CONFLICT (number_id, contact_id) DO UPDATE SET number_id = excluded.number_id RETURNING id`, workspaceID, numberID, contactID, tx.now).Scan(&id)
+	if err != nil {
+		return domain.Conversation{}, err
+	}
+	return tx.conversation(ctx, id)
+}
+
+func (tx *Tx) conversation(ctx context.Context, id int64) (domain.Conversation, error) {
+	return scanConversation(tx.tx.QueryRowContext(ctx, `SELECT `+convCols+convFrom+`WHERE v.id = $1`, id))
+}
+
+// ConversationFor finds the conversation of a number and contact, if any.
+func (db *DB) ConversationFor(ctx context.Context, workspaceID, numberID, contactID int64) (domain.Conversation, error) {
+	return scanConversation(db.R.QueryRowContext(ctx, `SELECT `+convCols+convFrom+`WHERE v.workspace_id = $1 AND v.number_id = $2 AND v.contact_id = $3`, workspaceID, numberID, contactID))
+}
+
+// NoteInbound records a customer message at ts: it refreshes the service
+// window to expires, bumps the unread count and the preview. Values only move
+// forward so replayed or out-of-order webhooks cannot shorten the window.
+func (tx *Tx) NoteInbound(ctx context.Context, convID, ts, expires int64, text string) (domain.Conversation, error) {
+	_, err := tx.tx.ExecContext(ctx, `UPDATE conversations SET
+		last_message_text = CASE WHEN $2 >= last_message_at THEN $4 ELSE last_message_text END,
+		last_message_at = CASE WHEN $2 > last_message_at THEN $2 ELSE last_message_at END,
+		last_inbound_at = CASE WHEN $2 > last_inbound_at THEN $2 ELSE last_inbound_at END,
+		window_expires_at = CASE WHEN $3 > window_expires_at THEN $3 ELSE window_expires_at END,
+		unread_count = unread_count + 1,
+		updated_at = $5
+		WHERE id = $1`, convID, ts, expires, text, tx.now)
+	if err != nil {
+		return domain.Conversation{}, err
+	}
+	return tx.conversation(ctx, convID)
+}
+
+// NoteOutbound records a business message at ts in the preview.
+func (tx *Tx) NoteOutbound(ctx context.Context, convID, ts int64, text string) (domain.Conversation, error) {
+	_, err := tx.tx.ExecContext(ctx, `UPDATE conversations SET
+		last_message_text = CASE WHEN $2 >= last_message_at THEN $3 ELSE last_message_text END,
+		last_message_at = CASE WHEN $2 > last_message_at THEN $2 ELSE last_message_at END,
+		updated_at = $4
+		WHERE id = $1`, convID, ts, text, tx.now)
+	if err != nil {
+		return domain.Conversation{}, err
+	}
+	return tx.conversation(ctx, convID)
+}
+
+// ListConversations lists a workspace's conversations, most recent first.
+func (db *DB) ListConversations(ctx context.Context, workspaceID int64, limit int) ([]domain.Conversation, error) {
+	rows, err := db.R.QueryContext(ctx, `SELECT `+convCols+convFrom+`WHERE v.workspace_id = $1 ORDER BY v.last_message_at DESC, v.id DESC LIMIT $2`, workspaceID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []domain.Conversation{}
+	for rows.Next() {
+		v, err := scanConversation(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// ConversationByID finds a conversation of one workspace.
+func (db *DB) ConversationByID(ctx context.Context, workspaceID, id int64) (domain.Conversation, error) {
+	return scanConversation(db.R.QueryRowContext(ctx, `SELECT `+convCols+convFrom+`WHERE v.workspace_id = $1 AND v.id = $2`, workspaceID, id))
+}
+
+// MarkConversationRead clears the unread count and returns the
+// conversation and the wamid of its newest inbound message (to mark read at
+// Meta), or "" if none.
+func (db *DB) MarkConversationRead(ctx context.Context, workspaceID, id int64) (conv domain.Conversation, lastInbound string, err error) {
+	err = db.WithTx(ctx, func(tx *Tx) error {
+		res, err := tx.tx.ExecContext(ctx, `UPDATE conversations SET unread_count = 0 WHERE workspace_id = $1 AND id = $2`, workspaceID, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return domain.ErrNotFound
+		}
+		if conv, err = tx.conversation(ctx, id); err != nil {
+			return err
+		}
+		err = tx.tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(wamid), '') FROM messages WHERE id = (SELECT MAX(id) FROM messages WHERE conversation_id = $1 AND direction = 'inbound')`, id).Scan(&lastInbound)
+		return err
+	})
+	return conv, lastInbound, err
+}

@@ -1,0 +1,146 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"slices"
+
+	"github.com/gohavi/gohavi/internal/domain"
+)
+
+const messageCols = `id, workspace_id, conversation_id, number_id, contact_id, direction, type, text, payload, wamid, status, error_code, error_title, error_detail, reply_to, sent_by, ts, created_at, updated_at`
+
+func scanMessage(row interface{ Scan(...any) error }) (domain.Message, error) {
+	var m domain.Message
+	var dir, status string
+	var wamid sql.NullString
+	var ts, created, updated int64
+	err := row.Scan(&m.ID, &m.WorkspaceID, &m.ConversationID, &m.NumberID, &m.ContactID, &dir, &m.Type, &m.Text, &m.Payload, &wamid, &status,
+		&m.ErrorCode, &m.ErrorTitle, &m.ErrorDetail, &m.ReplyTo, &m.SentBy, &ts, &created, &updated)
+	m.Direction, m.Status, m.WAMID = domain.Direction(dir), domain.Status(status), wamid.String
+	m.Timestamp, m.CreatedAt, m.UpdatedAt = domain.FromMillis(ts), domain.FromMillis(created), domain.FromMillis(updated)
+	return m, notFound(err)
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// InsertMessage stores m. A message whose (number, wamid) is already stored
+// is a webhook retry: nothing changes and inserted is false.
+func (tx *Tx) InsertMessage(ctx context.Context, m domain.Message) (out domain.Message, inserted bool, err error) {
+	ts := domain.Millis(m.Timestamp)
+	if ts == 0 {
+		ts = tx.now
+	}
+	out, err = scanMessage(tx.tx.QueryRowContext(ctx, `INSERT INTO messages(workspace_id, conversation_id, number_id, contact_id, direction, type, text, payload, wamid, status, status_rank,
+		error_code, error_title, error_detail, reply_to, sent_by, ts, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)
+		ON CONFLICT (number_id, wamid) WHERE wamid IS NOT NULL DO NOTHING
+		RETURNING `+messageCols,
+		m.WorkspaceID, m.ConversationID, m.NumberID, m.ContactID, string(m.Direction), m.Type, m.Text, m.Payload, nullable(m.WAMID), string(m.Status), m.Status.Rank(),
+		m.ErrorCode, m.ErrorTitle, m.ErrorDetail, m.ReplyTo, m.SentBy, ts, tx.now))
+	if domain.IsNotFound(err) {
+		return domain.Message{}, false, nil
+	}
+	return out, err == nil, err
+}
+
+// StatusChange is a delivery-status update for one outbound message.
+type StatusChange struct {
+	Status      domain.Status
+	WAMID       string // recorded if the message has none yet
+	ErrorCode   int
+	ErrorTitle  string
+	ErrorDetail string
+}
+
+// UpdateMessageStatus moves a message forward to ch.Status. It never moves
+// a message backwards (a late "delivered" after "read" changes nothing) and
+// reports whether anything changed.
+func (tx *Tx) UpdateMessageStatus(ctx context.Context, id int64, ch StatusChange) (domain.Message, bool, error) {
+	changed := false
+	if ch.WAMID != "" {
+		res, err := tx.tx.ExecContext(ctx, `UPDATE messages SET wamid = $1, updated_at = $2 WHERE id = $3 AND wamid IS NULL`, ch.WAMID, tx.now, id)
+		if err != nil {
+			return domain.Message{}, false, err
+		}
+		n, _ := res.RowsAffected()
+		changed = n > 0
+	}
+	res, err := tx.tx.ExecContext(ctx, `UPDATE messages SET status = $1, status_rank = $2, error_code = $3, error_title = $4, error_detail = $5, updated_at = $6
+		WHERE id = $7 AND status_rank < $2`, string(ch.Status), ch.Status.Rank(), ch.ErrorCode, ch.ErrorTitle, ch.ErrorDetail, tx.now, id)
+	if err != nil {
+		return domain.Message{}, false, err
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		changed = true
+	}
+	m, err := tx.MessageByID(ctx, id)
+	return m, changed, err
+}
+
+// ResetMessageStatus sets a status unconditionally, for the sender's own
+// bookkeeping (for example "sending" back to "queued" before a retry).
+func (tx *Tx) ResetMessageStatus(ctx context.Context, id int64, st domain.Status) error {
+	_, err := tx.tx.ExecContext(ctx, `UPDATE messages SET status = $1, status_rank = $2, updated_at = $3 WHERE id = $4`, string(st), st.Rank(), tx.now, id)
+	return err
+}
+
+// MessageByID reads a message inside the transaction, unscoped: used by
+// workers that were handed the id by our own code.
+func (tx *Tx) MessageByID(ctx context.Context, id int64) (domain.Message, error) {
+	return scanMessage(tx.tx.QueryRowContext(ctx, `SELECT `+messageCols+` FROM messages WHERE id = $1`, id))
+}
+
+// MessageByWAMID finds a number's message by Meta's id.
+func (tx *Tx) MessageByWAMID(ctx context.Context, numberID int64, wamid string) (domain.Message, error) {
+	return scanMessage(tx.tx.QueryRowContext(ctx, `SELECT `+messageCols+` FROM messages WHERE number_id = $1 AND wamid = $2`, numberID, wamid))
+}
+
+// MessageByID finds a message of one workspace.
+func (db *DB) MessageByID(ctx context.Context, workspaceID, id int64) (domain.Message, error) {
+	return scanMessage(db.R.QueryRowContext(ctx, `SELECT `+messageCols+` FROM messages WHERE workspace_id = $1 AND id = $2`, workspaceID, id))
+}
+
+// ListMessages returns the newest limit messages of a conversation, oldest
+// first.
+func (db *DB) ListMessages(ctx context.Context, workspaceID, conversationID int64, limit int) ([]domain.Message, error) {
+	rows, err := db.R.QueryContext(ctx, `SELECT `+messageCols+` FROM messages WHERE workspace_id = $1 AND conversation_id = $2 ORDER BY id DESC LIMIT $3`, workspaceID, conversationID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []domain.Message{}
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	slices.Reverse(out)
+	return out, rows.Err()
+}
+
+// CountMessagesByStatus counts outbound messages per status (metrics).
+func (db *DB) CountMessagesByStatus(ctx context.Context) (map[domain.Status]int64, error) {
+	rows, err := db.R.QueryContext(ctx, `SELECT status, COUNT(*) FROM messages WHERE direction = 'outbound' GROUP BY status`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[domain.Status]int64{}
+	for rows.Next() {
+		var s string
+		var n int64
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, err
+		}
+		out[domain.Status(s)] = n
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,92 @@
+package ui
+
+import (
+	"bytes"
+	"io/fs"
+	"strings"
+	"testing"
+)
+
+func render(t *testing.T, name string, data any) string {
+	t.Helper()
+	tpl, err := Templates()
+	if err != nil {
+		t.Fatalf("Templates: %v", err)
+	}
+	var b bytes.Buffer
+	if err := tpl.ExecuteTemplate(&b, name, data); err != nil {
+		t.Fatalf("execute %s: %v", name, err)
+	}
+	return b.String()
+}
+
+func contains(t *testing.T, page, html string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(html, w) {
+			t.Errorf("%s: missing %q", page, w)
+		}
+	}
+}
+
+func absent(t *testing.T, page, html string, bad ...string) {
+	t.Helper()
+	for _, w := range bad {
+		if strings.Contains(html, w) {
+			t.Errorf("%s: unexpected %q", page, w)
+		}
+	}
+}
+
+func TestLoginPage(t *testing.T) {
+	html := render(t, "login.html", LoginPage{
+		Error: `Wrong email or password <script>`, Email: "owner@example.com",
+		Sandbox: true, SandboxHint: "Sandbox login: owner@example.com / sandbox",
+	})
+	contains(t, "login", html,
+		`<form id="login-form" method="post" action="/login">`,
+		`id="email" name="email"`, `value="owner@example.com"`,
+		`id="password" name="password"`, `<button id="login-submit"`,
+		`id="login-error"`, `Wrong email or password &lt;script&gt;`,
+		"Sandbox login: owner@example.com / sandbox",
+		`rel="icon"`, `/static/app.css?v=`+Version())
+
+	html = render(t, "login.html", LoginPage{})
+	absent(t, "login (plain)", html, `id="login-error"`, "sandbox-hint")
+}
+
+func TestInboxPage(t *testing.T) {
+	data := InboxPage{
+		UserName: "Olivia Owner", UserEmail: "owner@example.com", UserRole: "owner",
+		WorkspaceName: "Acme & Co", WorkspaceSlug: "acme",
+		Sandbox: true, SandboxPhoneURL: "/sim/_sim/phone",
+	}
+	html := render(t, "inbox.html", data)
+	contains(t, "inbox", html,
+		`id="conversation-list"`, `id="thread"`, `<form id="composer"`,
+		`<textarea id="composer-input"`, `<button id="composer-send"`, `id="composer-error"`,
+		`id="window-state"`, `id="live-status"`, `data-state="connecting"`,
+		`<a id="sandbox-phone-link"`, `href="/sim/_sim/phone"`, "Open the customer phone",
+		`id="user-name"`, "Olivia Owner", "Acme &amp; Co",
+		`action="/logout"`, `method="post"`,
+		`<script type="module" src="/static/inbox.js?v=`, `rel="stylesheet"`)
+
+	data.Sandbox = false
+	html = render(t, "inbox.html", data)
+	absent(t, "inbox (live)", html, "sandbox-phone-link", "/sim/_sim/phone")
+}
+
+func TestStatic(t *testing.T) {
+	for _, name := range []string{"app.css", "inbox.js", "api.js", "favicon.svg"} {
+		b, err := fs.ReadFile(Static(), name)
+		if err != nil {
+			t.Fatalf("static %s: %v", name, err)
+		}
+		s := string(b)
+		// Own code only, data inserted as text.
+		absent(t, name, s, "innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "//cdn", "https://")
+	}
+	if v := Version(); len(v) != 12 {
+		t.Errorf("Version() = %q", v)
+	}
+}

@@ -1,0 +1,237 @@
+// Package whatsapp is the only code that speaks Meta's Graph API: the Cloud
+// API client for sending, and the wire types, signature check and parser for
+// webhooks. It knows nothing of workspaces or storage.
+package whatsapp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// maxResponseBytes caps what we read from Graph: real answers are a few
+// hundred bytes, and a misbehaving proxy must not make us buffer gigabytes.
+const maxResponseBytes = 1 << 20
+
+// phoneNumberFields are the fields GetPhoneNumber asks for; Graph returns only
+// id and a few defaults unless fields are named.
+const phoneNumberFields = "id,display_phone_number,verified_name,quality_rating,code_verification_status,name_status,status,throughput,platform_type"
+
+// Client calls the Graph API. The access token is passed per call, not held,
+// because every connected number has its own token.
+type Client struct {
+	BaseURL string // e.g. "https://graph.facebook.com" or a simulator; no trailing slash
+	Version string // e.g. "v24.0"; empty lets Graph pick the app's newest
+	HTTP    *http.Client
+}
+
+// NewClient returns a client for baseURL and version. A nil httpClient gets
+// one with a 30 s timeout, so a stuck connection can never hang a sender
+// forever even when the caller forgot a deadline.
+func NewClient(baseURL, version string, httpClient *http.Client) *Client {
+	if httpClient == nil {
+		httpClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	return &Client{
+		BaseURL: strings.TrimRight(baseURL, "/"),
+		Version: strings.Trim(version, "/"),
+		HTTP:    httpClient,
+	}
+}
+
+// PhoneNumber is the subset of the phone-number node GoHavi shows and checks.
+type PhoneNumber struct {
+	ID                     string     `json:"id"`
+	DisplayPhoneNumber     string     `json:"display_phone_number"`
+	VerifiedName           string     `json:"verified_name"`
+	QualityRating          string     `json:"quality_rating"`
+	CodeVerificationStatus string     `json:"code_verification_status"`
+	NameStatus             string     `json:"name_status"`
+	Status                 string     `json:"status"`
+	Throughput             Throughput `json:"throughput"`
+	PlatformType           string     `json:"platform_type"`
+}
+
+// Throughput is the number's messages-per-second level.
+type Throughput struct {
+	Level string `json:"level"`
+}
+
+// GetPhoneNumber reads the phone-number node, e.g. to check a token and show
+// quality when a number is connected.
+func (c *Client) GetPhoneNumber(ctx context.Context, token, phoneNumberID string) (PhoneNumber, error) {
+	var pn PhoneNumber
+	path, err := c.path(phoneNumberID, "")
+	if err != nil {
+		return pn, err
+	}
+	q := url.Values{"fields": {phoneNumberFields}}
+	err = c.do(ctx, http.MethodGet, path+"?"+q.Encode(), token, nil, &pn)
+	return pn, err
+}
+
+// SendResult is what Meta answers to an accepted send. Accepted is not
+// delivered: failures may still arrive later as a "failed" status webhook.
+type SendResult struct {
+	WAID          string // the recipient's WhatsApp id, may differ from Input
+	Input         string // the "to" we sent
+	WAMID         string
+	MessageStatus string // "accepted" or "held_for_quality_assessment"; template sends only
+}
+
+type sendResponse struct {
+	Contacts []struct {
+		Input string `json:"input"`
+		WaID  string `json:"wa_id"`
+	} `json:"contacts"`
+	Messages []struct {
+		ID            string `json:"id"`
+		MessageStatus string `json:"message_status"`
+	} `json:"messages"`
+}
+
+// Send posts msg from phoneNumberID. On error, use IsAmbiguous before any
+// retry: a timeout after the request was written may have sent the message.
+func (c *Client) Send(ctx context.Context, token, phoneNumberID string, msg OutgoingMessage) (SendResult, error) {
+	path, err := c.path(phoneNumberID, "/messages")
+	if err != nil {
+		return SendResult{}, err
+	}
+	body, err := msg.MarshalJSON()
+	if err != nil {
+		return SendResult{}, err
+	}
+	var resp sendResponse
+	if err := c.do(ctx, http.MethodPost, path, token, body, &resp); err != nil {
+		return SendResult{}, err
+	}
+	if len(resp.Messages) == 0 || resp.Messages[0].ID == "" {
+		// Meta accepted the request but we cannot tell which wamid it got.
+		return SendResult{}, &CallError{Method: http.MethodPost, Path: path, Sent: true, Err: errors.New("response carries no message id")}
+	}
+	res := SendResult{WAMID: resp.Messages[0].ID, MessageStatus: resp.Messages[0].MessageStatus}
+	if len(resp.Contacts) > 0 {
+		res.Input, res.WAID = resp.Contacts[0].Input, resp.Contacts[0].WaID
+	}
+	return res, nil
+}
+
+// MarkRead marks an inbound message (and the earlier ones in its thread) as
+// read, which shows the customer blue ticks.
+func (c *Client) MarkRead(ctx context.Context, token, phoneNumberID, wamid string) error {
+	if wamid == "" {
+		return errors.New("whatsapp: mark read: empty message id")
+	}
+	path, err := c.path(phoneNumberID, "/messages")
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(map[string]string{"messaging_product": "whatsapp", "status": "read", "message_id": wamid})
+	if err != nil {
+		return err
+	}
+	var resp struct {
+		Success bool `json:"success"`
+	}
+	if err := c.do(ctx, http.MethodPost, path, token, body, &resp); err != nil {
+		return err
+	}
+	if !resp.Success {
+		return &CallError{Method: http.MethodPost, Path: path, Sent: true, Err: errors.New(`response lacks "success": true`)}
+	}
+	return nil
+}
+
+func (c *Client) path(nodeID, edge string) (string, error) {
+	if nodeID == "" {
+		return "", errors.New("whatsapp: empty phone number id")
+	}
+	p := "/" + url.PathEscape(nodeID) + edge
+	if c.Version != "" {
+		p = "/" + c.Version + p
+	}
+	return p, nil
+}
+
+// do performs one Graph call and decodes a 2xx body into out. It records via
+// httptrace whether the request was fully written, which is what separates a
+// safe-to-retry failure from an ambiguous one.
+func (c *Client) do(ctx context.Context, method, path, token string, body []byte, out any) error {
+	if token == "" {
+		return errors.New("whatsapp: empty access token")
+	}
+	if strings.ContainsFunc(token, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		// Rejected here so net/http never builds an error around the value.
+		return errors.New("whatsapp: access token contains invalid characters")
+	}
+	var wrote atomic.Bool
+	trace := &httptrace.ClientTrace{WroteRequest: func(info httptrace.WroteRequestInfo) {
+		if info.Err == nil {
+			wrote.Store(true)
+		}
+	}}
+	var rdr io.Reader
+	if body != nil {
+		rdr = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), method, c.BaseURL+path, rdr)
+	if err != nil {
+		return fmt.Errorf("whatsapp: build request: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	callErr := func(sent bool, err error) error {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // its text repeats the URL we already report
+		}
+		return &CallError{Method: method, Path: stripQuery(path), Sent: sent, Err: err}
+	}
+
+	httpClient := c.HTTP
+	if httpClient == nil {
+		httpClient = http.DefaultClient
+	}
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return callErr(wrote.Load(), err)
+	}
+	defer resp.Body.Close()
+	data, readErr := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
+	if !ok {
+		// Even a truncated or cut-off error body is an answer: Meta refused.
+		return parseGraphError(resp.StatusCode, data)
+	}
+	switch {
+	case readErr != nil:
+		return callErr(true, fmt.Errorf("read response: %w", readErr))
+	case len(data) > maxResponseBytes:
+		return callErr(true, fmt.Errorf("response larger than %d bytes", maxResponseBytes))
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return callErr(true, fmt.Errorf("decode response: %w", err))
+		}
+	}
+	return nil
+}
+
+func stripQuery(p string) string {
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		return p[:i]
+	}
+	return p
+}
