@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -16,7 +17,7 @@ import (
 const (
 	seenCapacity   = 4096
 	maxBatchIDs    = 1024             // ids per fetch; the "id > last" clause covers the rest
-	idlePoll       = 30 * time.Second // wake up to probe the connection and sweep for lost notifications
+	idlePoll       = 30 * time.Second // wake up to probe the connection and sweep for lost notifications (testHooks may shorten it)
 	queryTimeout   = 15 * time.Second // a half-open TCP connection must not hang the loop forever
 	connectTimeout = 10 * time.Second
 	backoffMin     = 100 * time.Millisecond
@@ -85,7 +86,7 @@ func (l *listener) run(ctx context.Context) {
 
 func (l *listener) listen(ctx context.Context) error {
 	for {
-		wctx, cancel := context.WithTimeout(ctx, idlePoll)
+		wctx, cancel := context.WithTimeout(ctx, cmp.Or(l.p.hooks.idlePoll, idlePoll))
 		n, err := l.conn.WaitForNotification(wctx)
 		cancel()
 		l.ids = l.ids[:0]

@@ -83,9 +83,11 @@ type statements struct {
 	listen, insert, maxID, fetch, catchUp, clean string
 }
 
-// testHooks lets tests hold the listener down deterministically.
+// testHooks lets tests hold the listener down deterministically and reach
+// the idle sweep without waiting 30 s.
 type testHooks struct {
 	beforeReconnect func(ctx context.Context)
+	idlePoll        time.Duration
 }
 
 // NewPostgres connects, LISTENs and starts the listener and cleaner. ctx only

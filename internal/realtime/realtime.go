@@ -29,8 +29,8 @@ type Hub interface {
 }
 
 // SubscriptionBuffer is the per-subscriber channel capacity. A domain.Event
-// is 64 bytes, so the buffer costs ~4 KiB per subscriber; that keeps 10,000
-// subscriptions at ~45 MB while tolerating a burst of 64 events.
+// is 64 bytes, so a subscription costs ~5 KB; that keeps 10,000
+// subscriptions near 50 MB while tolerating a burst of 64 events.
 const SubscriptionBuffer = 64
 
 // ErrClosed is returned by Publish after Close.

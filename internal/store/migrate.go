@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -58,30 +57,21 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	conn, err := db.W.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	if db.Dialect == Postgres {
-		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLockKey); err != nil {
-			return fmt.Errorf("migration lock: %w", err)
+	return db.WithMigrationLock(ctx, func() error {
+		if _, err := db.W.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS gohavi_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
+			return fmt.Errorf("migrations table: %w", err)
 		}
-		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLockKey)
-	}
-	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS gohavi_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
-		return fmt.Errorf("migrations table: %w", err)
-	}
-	for _, m := range ms {
-		if err := db.applyMigration(ctx, conn, m); err != nil {
-			return fmt.Errorf("migration %s: %w", m.name, err)
+		for _, m := range ms {
+			if err := db.applyMigration(ctx, m); err != nil {
+				return fmt.Errorf("migration %s: %w", m.name, err)
+			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
-func (db *DB) applyMigration(ctx context.Context, conn *sql.Conn, m migration) error {
-	tx, err := conn.BeginTx(ctx, nil)
+func (db *DB) applyMigration(ctx context.Context, m migration) error {
+	tx, err := db.W.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -100,4 +90,22 @@ func (db *DB) applyMigration(ctx context.Context, conn *sql.Conn, m migration) e
 		return err
 	}
 	return tx.Commit()
+}
+
+// WithMigrationLock runs fn while holding the migration lock (PostgreSQL);
+// on SQLite fn simply runs, the file having a single writer.
+func (db *DB) WithMigrationLock(ctx context.Context, fn func() error) error {
+	if db.Dialect != Postgres {
+		return fn()
+	}
+	conn, err := db.W.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLockKey); err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLockKey)
+	return fn()
 }

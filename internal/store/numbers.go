@@ -57,3 +57,9 @@ func (db *DB) NumberByID(ctx context.Context, workspaceID, id int64) (domain.Num
 func (db *DB) NumberByPhoneNumberID(ctx context.Context, phoneNumberID string) (domain.Number, error) {
 	return scanNumber(db.R.QueryRowContext(ctx, `SELECT `+numberCols+` FROM numbers WHERE phone_number_id = $1`, phoneNumberID))
 }
+
+// NumberByPhoneNumberID is the in-transaction form of the webhook routing
+// lookup.
+func (tx *Tx) NumberByPhoneNumberID(ctx context.Context, phoneNumberID string) (domain.Number, error) {
+	return scanNumber(tx.tx.QueryRowContext(ctx, `SELECT `+numberCols+` FROM numbers WHERE phone_number_id = $1`, phoneNumberID))
+}

@@ -122,3 +122,35 @@ func (db *DB) CountWebhookEvents(ctx context.Context) (total, unapplied int64, e
 	err = db.R.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(*) - COUNT(applied_at) FROM webhook_events`).Scan(&total, &unapplied)
 	return total, unapplied, err
 }
+
+// ClaimUnappliedWebhookEvents returns up to limit unapplied events in id
+// order for this transaction to apply. On PostgreSQL the rows are locked
+// and rows locked by another node are skipped, so nodes share the backlog
+// without applying an event twice.
+func (tx *Tx) ClaimUnappliedWebhookEvents(ctx context.Context, limit int) ([]WebhookEvent, error) {
+	q := `SELECT id, hash, body, received_at FROM webhook_events WHERE applied_at IS NULL ORDER BY id LIMIT $1`
+	if tx.db.Dialect == Postgres {
+		q += ` FOR UPDATE SKIP LOCKED`
+	}
+	rows, err := tx.tx.QueryContext(ctx, q, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []WebhookEvent
+	for rows.Next() {
+		var ev WebhookEvent
+		if err := rows.Scan(&ev.ID, &ev.Hash, &ev.Body, &ev.ReceivedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, ev)
+	}
+	return out, rows.Err()
+}
+
+// MarkWebhookEventFailed sets an event aside with the reason it could not
+// be applied; the raw body stays for inspection and replay.
+func (db *DB) MarkWebhookEventFailed(ctx context.Context, id int64, reason string) error {
+	_, err := db.W.ExecContext(ctx, `UPDATE webhook_events SET applied_at = $1, apply_error = $2 WHERE id = $3`, db.now(), reason, id)
+	return err
+}

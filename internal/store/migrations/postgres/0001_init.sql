@@ -100,7 +100,8 @@ CREATE TABLE webhook_events (
   received_at BIGINT NOT NULL,
   hash BYTEA NOT NULL UNIQUE,
   body BYTEA NOT NULL,
-  applied_at BIGINT
+  applied_at BIGINT,
+  apply_error TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX webhook_events_unapplied ON webhook_events(id) WHERE applied_at IS NULL;
 -- Realtime fan-out across nodes: NOTIFY carries only the id (payloads are

@@ -100,6 +100,7 @@ CREATE TABLE webhook_events (
   received_at INTEGER NOT NULL,
   hash BLOB NOT NULL UNIQUE,
   body BLOB NOT NULL,
-  applied_at INTEGER
+  applied_at INTEGER,
+  apply_error TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX webhook_events_unapplied ON webhook_events(id) WHERE applied_at IS NULL;

@@ -1,0 +1,123 @@
+package ingest
+
+import (
+	"context"
+
+	"github.com/gohavi/gohavi/internal/domain"
+	"github.com/gohavi/gohavi/internal/store"
+	"github.com/gohavi/gohavi/internal/view"
+	"github.com/gohavi/gohavi/internal/whatsapp"
+)
+
+// opensWindow reports whether an inbound type is the customer writing (and
+// so opens the 24-hour window). A "system" notice is WhatsApp's, not theirs.
+func opensWindow(typ string) bool { return typ != "system" }
+
+func (a *Applier) applyMessages(ctx context.Context, tx *store.Tx, v whatsapp.MessagesValue, out *[]domain.Event) error {
+	num, err := tx.NumberByPhoneNumberID(ctx, v.Metadata.PhoneNumberID)
+	if domain.IsNotFound(err) {
+		return nil // not ours (any more): kept in webhook_events, ignored
+	}
+	if err != nil {
+		return err
+	}
+	names := make(map[string]string, len(v.Contacts))
+	for _, c := range v.Contacts {
+		names[c.WaID] = c.Profile.Name
+	}
+	for _, m := range v.Messages {
+		if m.From == "" || m.ID == "" {
+			continue
+		}
+		if err := a.applyInbound(ctx, tx, num, m, names[m.From], out); err != nil {
+			return err
+		}
+	}
+	for _, s := range v.Statuses {
+		if err := a.applyStatus(ctx, tx, num, s, out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *Applier) applyInbound(ctx context.Context, tx *store.Tx, num domain.Number, m whatsapp.InboundMessage, name string, out *[]domain.Event) error {
+	contact, err := tx.UpsertContact(ctx, num.WorkspaceID, m.From, "+"+m.From, name)
+	if err != nil {
+		return err
+	}
+	conv, err := tx.EnsureConversation(ctx, num.WorkspaceID, num.ID, contact.ID)
+	if err != nil {
+		return err
+	}
+	ts := m.Time()
+	if ts.IsZero() {
+		ts = a.clock.Now()
+	}
+	replyTo := ""
+	if m.Context != nil {
+		replyTo = m.Context.ID
+	}
+	msg := domain.Message{
+		WorkspaceID: num.WorkspaceID, ConversationID: conv.ID, NumberID: num.ID, ContactID: contact.ID,
+		Direction: domain.Inbound, Type: m.Type, Text: m.Summary(), Payload: m.TypePayload(),
+		WAMID: m.ID, Status: domain.StatusReceived, ReplyTo: replyTo, Timestamp: ts,
+	}
+	stored, inserted, err := tx.InsertMessage(ctx, msg)
+	if err != nil || !inserted {
+		return err // a retried delivery changes nothing
+	}
+	if opensWindow(m.Type) {
+		conv, err = tx.NoteInbound(ctx, conv.ID, domain.Millis(ts), domain.Millis(domain.WindowExpiry(ts)), stored.Text)
+	} else {
+		conv, err = tx.NoteOutbound(ctx, conv.ID, domain.Millis(ts), stored.Text)
+	}
+	if err != nil {
+		return err
+	}
+	*out = append(*out,
+		view.Event(num.WorkspaceID, domain.EventMessageCreated, view.NewMessage(stored, whatsapp.Describe)),
+		view.Event(num.WorkspaceID, domain.EventConversationUpdated, view.NewConversation(conv, a.clock.Now())))
+	return nil
+}
+
+var statusByName = map[string]domain.Status{
+	"sent":      domain.StatusSent,
+	"delivered": domain.StatusDelivered,
+	"read":      domain.StatusRead,
+	"played":    domain.StatusRead,
+	"failed":    domain.StatusFailed,
+}
+
+func (a *Applier) applyStatus(ctx context.Context, tx *store.Tx, num domain.Number, s whatsapp.StatusUpdate, out *[]domain.Event) error {
+	st, ok := statusByName[s.Status]
+	if !ok || s.ID == "" {
+		return nil
+	}
+	msg, err := tx.MessageByWAMID(ctx, num.ID, s.ID)
+	if domain.IsNotFound(err) {
+		// Our wamid may be missing: match by the id we sent along.
+		id := parseCallback(s.BizOpaqueCallbackData)
+		if id == 0 {
+			return nil // sent by another tool on this number
+		}
+		msg, err = tx.MessageByID(ctx, id)
+		if domain.IsNotFound(err) || (err == nil && msg.NumberID != num.ID) {
+			return nil
+		}
+	}
+	if err != nil {
+		return err
+	}
+	ch := store.StatusChange{Status: st, WAMID: s.ID}
+	if st == domain.StatusFailed && len(s.Errors) > 0 {
+		e := s.Errors[0]
+		ch.ErrorCode, ch.ErrorTitle, ch.ErrorDetail = e.Code, e.Title, e.ErrorData.Details
+	}
+	updated, changed, err := tx.UpdateMessageStatus(ctx, msg.ID, ch)
+	if err != nil || !changed {
+		return err
+	}
+	*out = append(*out, view.Event(num.WorkspaceID, domain.EventMessageUpdated, view.NewMessage(updated, whatsapp.Describe)))
+	return nil
+}

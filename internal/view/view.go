@@ -1,0 +1,117 @@
+// Package view renders domain objects as the JSON the REST API and the
+// realtime stream share, so a message looks the same however it arrives.
+package view
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/gohavi/gohavi/internal/domain"
+)
+
+// Time renders t as RFC 3339 UTC, or null when zero.
+func Time(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Format("2006-01-02T15:04:05.000Z07:00")
+	return &s
+}
+
+// Contact is a contact in API form.
+type Contact struct {
+	ID    int64  `json:"id"`
+	WaID  string `json:"wa_id"`
+	Name  string `json:"name"`
+	Phone string `json:"phone"`
+}
+
+// Conversation is a conversation in API form.
+type Conversation struct {
+	ID              int64   `json:"id"`
+	NumberID        int64   `json:"number_id"`
+	Contact         Contact `json:"contact"`
+	LastMessageAt   *string `json:"last_message_at"`
+	LastInboundAt   *string `json:"last_inbound_at"`
+	WindowExpiresAt *string `json:"window_expires_at"`
+	WindowOpen      bool    `json:"window_open"`
+	LastMessageText string  `json:"last_message_text"`
+	UnreadCount     int     `json:"unread_count"`
+	CreatedAt       *string `json:"created_at"`
+}
+
+// NewConversation renders c; now decides window_open.
+func NewConversation(c domain.Conversation, now time.Time) Conversation {
+	return Conversation{
+		ID: c.ID, NumberID: c.NumberID,
+		Contact:         Contact{ID: c.Contact.ID, WaID: c.Contact.WaID, Name: c.Contact.Name, Phone: c.Contact.Phone},
+		LastMessageAt:   Time(c.LastMessageAt),
+		LastInboundAt:   Time(c.LastInboundAt),
+		WindowExpiresAt: Time(c.WindowExpiresAt),
+		WindowOpen:      c.WindowOpen(now),
+		LastMessageText: c.LastMessageText,
+		UnreadCount:     c.UnreadCount,
+		CreatedAt:       Time(c.CreatedAt),
+	}
+}
+
+// MessageError is Meta's failure reason with our remedy.
+type MessageError struct {
+	Code   int    `json:"code"`
+	Title  string `json:"title"`
+	Detail string `json:"detail"`
+	Remedy string `json:"remedy"`
+}
+
+// Message is a message in API form.
+type Message struct {
+	ID             int64           `json:"id"`
+	ConversationID int64           `json:"conversation_id"`
+	NumberID       int64           `json:"number_id"`
+	Direction      string          `json:"direction"`
+	Type           string          `json:"type"`
+	Text           string          `json:"text"`
+	Payload        json.RawMessage `json:"payload,omitempty"`
+	Status         string          `json:"status"`
+	WAMID          string          `json:"wamid"`
+	Error          *MessageError   `json:"error"`
+	ReplyTo        string          `json:"reply_to,omitempty"`
+	SentBy         int64           `json:"sent_by,omitempty"`
+	CreatedAt      *string         `json:"created_at"`
+	Timestamp      *string         `json:"timestamp"`
+	UpdatedAt      *string         `json:"updated_at"`
+}
+
+// Describer turns a Meta error code into a title and a remedy.
+type Describer func(code int) (title, remedy string)
+
+// NewMessage renders m; describe fills remedies for failures.
+func NewMessage(m domain.Message, describe Describer) Message {
+	out := Message{
+		ID: m.ID, ConversationID: m.ConversationID, NumberID: m.NumberID,
+		Direction: string(m.Direction), Type: m.Type, Text: m.Text,
+		Status: string(m.Status), WAMID: m.WAMID, ReplyTo: m.ReplyTo, SentBy: m.SentBy,
+		CreatedAt: Time(m.CreatedAt), Timestamp: Time(m.Timestamp), UpdatedAt: Time(m.UpdatedAt),
+	}
+	if json.Valid(m.Payload) {
+		out.Payload = m.Payload
+	}
+	if m.Status == domain.StatusFailed || m.ErrorCode != 0 {
+		e := &MessageError{Code: m.ErrorCode, Title: m.ErrorTitle, Detail: m.ErrorDetail}
+		if describe != nil {
+			title, remedy := describe(m.ErrorCode)
+			if e.Title == "" {
+				e.Title = title
+			}
+			e.Remedy = remedy
+		}
+		out.Error = e
+	}
+	return out
+}
+
+// Event builds a realtime event carrying v as JSON.
+func Event(workspaceID int64, typ string, v any) domain.Event {
+	data, _ := json.Marshal(v)
+	return domain.Event{WorkspaceID: workspaceID, Type: typ, Data: data}
+}
