@@ -60,7 +60,7 @@ func (a *Applier) applyInbound(ctx context.Context, tx *store.Tx, num domain.Num
 	}
 	msg := domain.Message{
 		WorkspaceID: num.WorkspaceID, ConversationID: conv.ID, NumberID: num.ID, ContactID: contact.ID,
-		Direction: domain.Inbound, Type: m.Type, Text: m.Summary(), Payload: m.TypePayload(),
+		Direction: domain.Inbound, Type: m.Type, Text: m.FullText(), Payload: m.TypePayload(),
 		WAMID: m.ID, Status: domain.StatusReceived, ReplyTo: replyTo, Timestamp: ts,
 	}
 	stored, inserted, err := tx.InsertMessage(ctx, msg)

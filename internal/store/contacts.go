@@ -31,3 +31,8 @@ func (tx *Tx) UpsertContact(ctx context.Context, workspaceID int64, waID, phone,
 func (db *DB) ContactByWaID(ctx context.Context, workspaceID int64, waID string) (domain.Contact, error) {
 	return scanContact(db.R.QueryRowContext(ctx, `SELECT `+contactCols+` FROM contacts WHERE workspace_id = $1 AND wa_id = $2`, workspaceID, waID))
 }
+
+// ContactByID finds a contact of one workspace.
+func (db *DB) ContactByID(ctx context.Context, workspaceID, id int64) (domain.Contact, error) {
+	return scanContact(db.R.QueryRowContext(ctx, `SELECT `+contactCols+` FROM contacts WHERE workspace_id = $1 AND id = $2`, workspaceID, id))
+}

@@ -147,6 +147,12 @@ func TestContactsConversationsMessages(t *testing.T) {
 		if c, err := db.ContactByWaID(ctx, a.ID, "447700900123"); err != nil || c.ID != conv.ContactID {
 			t.Fatalf("contact by wa_id: %v", err)
 		}
+		if c, err := db.ContactByID(ctx, a.ID, conv.ContactID); err != nil || c.WaID != "447700900123" {
+			t.Fatalf("contact by id: %v", err)
+		}
+		if _, err := db.ContactByID(ctx, b.ID, conv.ContactID); !domain.IsNotFound(err) {
+			t.Fatalf("cross-workspace contact by id: %v", err)
+		}
 		if _, err := db.ContactByWaID(ctx, b.ID, "447700900123"); !domain.IsNotFound(err) {
 			t.Fatalf("cross-workspace contact: %v", err)
 		}

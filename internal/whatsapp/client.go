@@ -27,7 +27,8 @@ const maxResponseBytes = 1 << 20
 const phoneNumberFields = "id,display_phone_number,verified_name,quality_rating,code_verification_status,name_status,status,throughput,platform_type"
 
 // Client calls the Graph API. The access token is passed per call, not held,
-// because every connected number has its own token.
+// because every connected number has its own token. A Client is safe for
+// concurrent use; it never logs.
 type Client struct {
 	BaseURL string // e.g. "https://graph.facebook.com" or a simulator; no trailing slash
 	Version string // e.g. "v24.0"; empty lets Graph pick the app's newest

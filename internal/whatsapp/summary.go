@@ -7,11 +7,17 @@ import (
 	"strings"
 )
 
-// Summary is a one-line text for inbox lists and notifications. Line breaks
-// are folded to spaces, so for the full text of a text message use
-// m.Text.Body.
+// Summary is a one-line text for inbox lists and notifications: line breaks
+// and runs of spaces are folded, so store FullText instead.
 func (m InboundMessage) Summary() string {
 	return oneLine(m.summary())
+}
+
+// FullText is Summary without folding: a text message's body or a caption
+// exactly as the customer wrote it, line breaks included. It is the right
+// value for domain.Message.Text.
+func (m InboundMessage) FullText() string {
+	return m.summary()
 }
 
 func (m InboundMessage) summary() string {

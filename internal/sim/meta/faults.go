@@ -101,15 +101,6 @@ func (s *Server) takeSendFault() *FailSends {
 	return &taken
 }
 
-func (s *Server) tokenExpired(token string) bool {
-	for _, t := range s.faults.ExpiredTokens {
-		if t == token {
-			return true
-		}
-	}
-	return false
-}
-
 // graphLatency waits out the injected latency, giving up early if the
 // client goes away.
 func (s *Server) graphLatency(ctx context.Context) {

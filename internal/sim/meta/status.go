@@ -25,7 +25,7 @@ type message struct {
 	errors    []AsyncError
 	bizOpaque string
 	pricing   *Pricing
-	priced    bool      // pricing already sent on delivered/read (Meta sends it on one of them)
+	priced    bool        // pricing already sent on delivered/read (Meta sends it on one of them)
 	failWith  *AsyncError // fail instead of sending (131047, injected async faults)
 	order     string      // "", "skip_delivered" or "out_of_order" (fault injection)
 

@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"io/fs"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -74,6 +75,33 @@ func TestInboxPage(t *testing.T) {
 	data.Sandbox = false
 	html = render(t, "inbox.html", data)
 	absent(t, "inbox (live)", html, "sandbox-phone-link", "/sim/_sim/phone")
+}
+
+// Every /static/ URL the pages use must exist in Static().
+func TestAssetsExist(t *testing.T) {
+	html := render(t, "login.html", LoginPage{}) + render(t, "inbox.html", InboxPage{Sandbox: true})
+	refs := regexp.MustCompile(`/static/([\w.-]+)\?v=`).FindAllStringSubmatch(html, -1)
+	if len(refs) < 3 {
+		t.Fatalf("found only %d asset references", len(refs))
+	}
+	for _, m := range refs {
+		if _, err := fs.Stat(Static(), m[1]); err != nil {
+			t.Errorf("asset %s: %v", m[1], err)
+		}
+	}
+}
+
+// The hooks the browser tests use on script-built elements.
+func TestScriptHooks(t *testing.T) {
+	b, err := fs.ReadFile(Static(), "inbox.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	contains(t, "inbox.js", string(b),
+		`"conversation"`, `"conv-name"`, `"conv-preview"`, `"conv-unread"`, `classList.toggle("active"`,
+		"message ${dir}", "dataset.direction", "dataset.status", `"text"`, "`ticks ticks-${m.status}`", `"error"`,
+		`new EventSource("/api/v1/events")`, `"message.created"`, `"message.updated"`, `"conversation.updated"`,
+		`"#c="`, "window_expires_at", `dataset.state = s`)
 }
 
 func TestStatic(t *testing.T) {

@@ -17,17 +17,12 @@ function el(tag, cls, text) {
   return n;
 }
 
-const SANDBOX = document.body.dataset.sandbox === "true";
+const thread = $("thread"), input = $("composer-input"), sendBtn = $("composer-send");
 const BASE_TITLE = document.title;
 const RANK = { received: 0, queued: 1, sending: 2, sent: 3, delivered: 4, failed: 5, read: 6 };
 const TICKS = {
   queued: ["⏱", "Queued"], sending: ["⏱", "Sending"], sent: ["✓", "Sent"],
   delivered: ["✓✓", "Delivered"], read: ["✓✓", "Read"], failed: ["⚠", "Not delivered"],
-};
-const TYPE_ICON = {
-  image: "📷", video: "🎬", audio: "🎤", document: "📄", sticker: "🏷️", location: "📍",
-  contacts: "👤", interactive: "🔘", button: "🔘", reaction: "💬", unsupported: "❔",
-  template: "📋", request_welcome: "👋", system: "ℹ️",
 };
 
 const state = {
@@ -206,7 +201,7 @@ function route() {
 }
 
 function saveDraft() {
-  if (state.openId) state.drafts.set(state.openId, $("composer-input").value);
+  if (state.openId) state.drafts.set(state.openId, input.value);
 }
 
 function closeConversation() {
@@ -225,14 +220,13 @@ async function openConversation(id) {
   state.openId = id;
   const seq = ++state.openSeq;
   state.msgs.clear(); state.msgEls.clear(); state.days.clear();
-  $("thread").replaceChildren();
+  thread.replaceChildren();
   $("thread-status").hidden = true;
   $("composer-error").hidden = true;
-  const input = $("composer-input");
-  input.value = state.drafts.get(id) || "";
-  autosize();
   $("no-selection").hidden = true;
   $("conversation").hidden = false;
+  input.value = state.drafts.get(id) || "";
+  autosize();
   document.body.classList.add("has-open");
   renderList();
   let c = state.convs.get(id);
@@ -291,7 +285,6 @@ function markOpenRead() {
 
 // ---- thread ----
 
-const thread = $("thread");
 const atBottom = () => thread.scrollHeight - thread.scrollTop - thread.clientHeight < 48;
 const scrollToBottom = () => { thread.scrollTop = thread.scrollHeight; };
 const cmpMsg = (a, b) => ms(a.created_at || a.timestamp) - ms(b.created_at || b.timestamp) ||
@@ -332,7 +325,7 @@ function fillMsg(node, m) {
     bubble.append(el("div", "quote", quoted ? quoted.text : "Reply to an earlier message"));
   }
   if (m.type && m.type !== "text") {
-    bubble.append(el("span", "type-badge", `${TYPE_ICON[m.type] || "•"} ${m.type.replace(/_/g, " ")}`));
+    bubble.append(el("span", "type-badge", m.type.replace(/_/g, " ")));
   }
   bubble.append(el("div", "text", m.text || `[${m.type || "message"}]`));
   const meta = el("div", "meta");
@@ -399,10 +392,10 @@ function applyToConversation(m) {
 
 // ---- composer ----
 
-const input = $("composer-input"), sendBtn = $("composer-send");
 function autosize() {
   input.style.height = "auto";
-  input.style.height = Math.min(input.scrollHeight, 160) + "px";
+  const border = input.offsetHeight - input.clientHeight;
+  input.style.height = input.offsetHeight ? Math.min(input.scrollHeight + border, 160) + "px" : "";
 }
 input.addEventListener("input", autosize);
 input.addEventListener("keydown", (e) => {

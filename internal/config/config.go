@@ -1,0 +1,196 @@
+// Package config reads GoHavi's settings from GOHAVI_* environment
+// variables, lets flags override them, and refuses to start on a bad value
+// with one line that says what to fix.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/gohavi/gohavi/internal/secret"
+)
+
+// Config is the process configuration. Runtime settings (numbers,
+// templates, connections) live in the database, not here.
+type Config struct {
+	Addr            string
+	DataDir         string
+	DatabaseURL     string
+	SecretKey       string
+	MetaAppSecret   string
+	MetaVerifyToken string
+	GraphBaseURL    string
+	GraphVersion    string
+	PublicURL       string
+	Sandbox         bool
+	AdminEmail      string
+	AdminPassword   string
+	LogLevel        string
+	LogFormat       string
+}
+
+// Defaults.
+const (
+	DefaultAddr         = "127.0.0.1:8080"
+	DefaultDataDir      = "./data"
+	DefaultGraphBaseURL = "https://graph.facebook.com"
+	DefaultGraphVersion = "v25.0"
+)
+
+// Postgres reports whether the database is PostgreSQL.
+func (c Config) Postgres() bool {
+	return strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://")
+}
+
+// SQLitePath is the database file used when no URL is set.
+func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "gohavi.db") }
+
+// DSN is what store.Open takes.
+func (c Config) DSN() string {
+	if c.DatabaseURL != "" {
+		return c.DatabaseURL
+	}
+	return c.SQLitePath()
+}
+
+type binding struct {
+	env, flag, usage string
+	dst              *string
+	def              string
+}
+
+func (c *Config) bindings() []binding {
+	return []binding{
+		{"GOHAVI_ADDR", "addr", "listen address", &c.Addr, DefaultAddr},
+		{"GOHAVI_DATA_DIR", "data-dir", "directory for the SQLite database and generated keys", &c.DataDir, DefaultDataDir},
+		{"GOHAVI_DATABASE_URL", "database-url", "empty for SQLite, or a postgres:// URL", &c.DatabaseURL, ""},
+		{"GOHAVI_SECRET_KEY", "secret-key", "32-byte key (base64 or hex) encrypting tokens at rest", &c.SecretKey, ""},
+		{"GOHAVI_META_APP_SECRET", "meta-app-secret", "Meta app secret (webhook signatures); empty starts the sandbox", &c.MetaAppSecret, ""},
+		{"GOHAVI_META_VERIFY_TOKEN", "meta-verify-token", "token Meta echoes in the webhook handshake", &c.MetaVerifyToken, ""},
+		{"GOHAVI_GRAPH_BASE_URL", "graph-base-url", "Graph API base URL", &c.GraphBaseURL, DefaultGraphBaseURL},
+		{"GOHAVI_GRAPH_VERSION", "graph-version", "Graph API version", &c.GraphVersion, DefaultGraphVersion},
+		{"GOHAVI_PUBLIC_URL", "public-url", "URL people and Meta reach this server at", &c.PublicURL, ""},
+		{"GOHAVI_ADMIN_EMAIL", "admin-email", "first owner's email (created when no user exists)", &c.AdminEmail, ""},
+		{"GOHAVI_ADMIN_PASSWORD", "admin-password", "first owner's password", &c.AdminPassword, ""},
+		{"GOHAVI_LOG_LEVEL", "log-level", "debug, info, warn or error", &c.LogLevel, "info"},
+		{"GOHAVI_LOG_FORMAT", "log-format", "text or json", &c.LogFormat, "text"},
+	}
+}
+
+// Load reads the environment (through getenv), then flags from args.
+func Load(args []string, getenv func(string) string) (Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	var c Config
+	fs := flag.NewFlagSet("gohavi", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	for _, b := range c.bindings() {
+		v := getenv(b.env)
+		if v == "" {
+			v = b.def
+		}
+		fs.StringVar(b.dst, b.flag, v, b.usage+" ("+b.env+")")
+	}
+	sandbox := getenv("GOHAVI_SANDBOX")
+	fs.StringVar(&sandbox, "sandbox", sandbox, "true or false; default: true when no Meta app secret is set (GOHAVI_SANDBOX)")
+	if err := fs.Parse(args); err != nil {
+		return c, fmt.Errorf("config: %v (run 'gohavi help' for the flags)", err)
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("config: unexpected argument %q", fs.Arg(0))
+	}
+	if sandbox == "" {
+		c.Sandbox = c.MetaAppSecret == ""
+	} else {
+		b, err := strconv.ParseBool(sandbox)
+		if err != nil {
+			return c, fmt.Errorf("config: GOHAVI_SANDBOX=%q: use true or false", sandbox)
+		}
+		c.Sandbox = b
+	}
+	return c, c.Validate()
+}
+
+var versionRe = regexp.MustCompile(`^v\d+\.\d+$`)
+
+// Validate checks every setting and reports the first problem as one line.
+func (c Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("config: GOHAVI_ADDR=%q is not host:port (for example 127.0.0.1:8080)", c.Addr)
+	}
+	if c.DatabaseURL != "" && !c.Postgres() {
+		return errors.New("config: GOHAVI_DATABASE_URL must be empty (SQLite in the data dir) or a postgres:// URL")
+	}
+	if c.DatabaseURL == "" && c.DataDir == "" {
+		return errors.New("config: GOHAVI_DATA_DIR is empty: set a directory for the SQLite database")
+	}
+	if c.SecretKey != "" {
+		if _, err := secret.ParseKey(c.SecretKey); err != nil {
+			return fmt.Errorf("config: GOHAVI_SECRET_KEY: %v (generate one with: gohavi secret)", err)
+		}
+	} else if c.Postgres() {
+		return errors.New("config: GOHAVI_SECRET_KEY is required with PostgreSQL so every node decrypts the same tokens (generate one with: gohavi secret)")
+	}
+	if !c.Sandbox && c.MetaAppSecret == "" {
+		return errors.New("config: GOHAVI_SANDBOX=false needs GOHAVI_META_APP_SECRET (your Meta app's secret) to verify webhooks")
+	}
+	if u, err := url.Parse(c.GraphBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("config: GOHAVI_GRAPH_BASE_URL=%q is not an http(s) URL", c.GraphBaseURL)
+	}
+	if !versionRe.MatchString(c.GraphVersion) {
+		return fmt.Errorf("config: GOHAVI_GRAPH_VERSION=%q: use the form v25.0", c.GraphVersion)
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("config: GOHAVI_PUBLIC_URL=%q is not an http(s) URL", c.PublicURL)
+		}
+	}
+	if (c.AdminEmail == "") != (c.AdminPassword == "") {
+		return errors.New("config: set both GOHAVI_ADMIN_EMAIL and GOHAVI_ADMIN_PASSWORD, or neither")
+	}
+	if c.AdminEmail != "" && !strings.Contains(c.AdminEmail, "@") {
+		return fmt.Errorf("config: GOHAVI_ADMIN_EMAIL=%q is not an email address", c.AdminEmail)
+	}
+	if c.AdminPassword != "" && len(c.AdminPassword) < 8 {
+		return errors.New("config: GOHAVI_ADMIN_PASSWORD must be at least 8 characters")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("config: GOHAVI_LOG_LEVEL=%q: use debug, info, warn or error", c.LogLevel)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("config: GOHAVI_LOG_FORMAT=%q: use text or json", c.LogFormat)
+	}
+	return nil
+}
+
+func mask(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "****"
+}
+
+// Summary lists the effective settings with secrets masked, for the log.
+func (c Config) Summary() []any {
+	db := "sqlite:" + c.SQLitePath()
+	if c.Postgres() {
+		if u, err := url.Parse(c.DatabaseURL); err == nil {
+			u.User = nil
+			db = u.Redacted()
+		}
+	}
+	return []any{"addr", c.Addr, "database", db, "sandbox", c.Sandbox, "graph", c.GraphBaseURL + "/" + c.GraphVersion,
+		"public_url", c.PublicURL, "secret_key", mask(c.SecretKey), "meta_app_secret", mask(c.MetaAppSecret), "verify_token", mask(c.MetaVerifyToken)}
+}

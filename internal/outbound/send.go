@@ -1,0 +1,179 @@
+package outbound
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/gohavi/gohavi/internal/domain"
+	"github.com/gohavi/gohavi/internal/ingest"
+	"github.com/gohavi/gohavi/internal/jobs"
+	"github.com/gohavi/gohavi/internal/store"
+	"github.com/gohavi/gohavi/internal/view"
+	"github.com/gohavi/gohavi/internal/whatsapp"
+)
+
+// SendArgs is the job that sends one stored message.
+type SendArgs struct {
+	MessageID int64 `json:"message_id"`
+}
+
+// Kind names the job.
+func (SendArgs) Kind() string { return "send_message" }
+
+// InsertOpts puts sends on the transactional queue. Unique by message id:
+// a message has at most one live send job.
+func (SendArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: jobs.QueueTransactional, MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// Backoff is the wait before retry number attempt (1-based): 4^(n-1)
+// seconds as Meta recommends for pair-rate and throughput errors, capped
+// at 15 minutes.
+func Backoff(attempt int) time.Duration {
+	if attempt < 1 {
+		attempt = 1
+	}
+	d := time.Duration(math.Pow(4, float64(attempt-1))) * time.Second
+	return min(d, 15*time.Minute)
+}
+
+// SendWorker runs SendArgs jobs.
+type SendWorker struct {
+	river.WorkerDefaults[SendArgs]
+	S *Service
+}
+
+// Work sends the message.
+func (w *SendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
+	return w.S.Deliver(ctx, job.Args.MessageID, job.Attempt >= job.MaxAttempts)
+}
+
+// NextRetry applies Backoff.
+func (w *SendWorker) NextRetry(job *river.Job[SendArgs]) time.Time {
+	return w.S.Clock.Now().Add(Backoff(job.Attempt))
+}
+
+// Timeout bounds one attempt.
+func (w *SendWorker) Timeout(*river.Job[SendArgs]) time.Duration { return 45 * time.Second }
+
+func (s *Service) grace() time.Duration {
+	if s.ReconcileGrace > 0 {
+		return s.ReconcileGrace
+	}
+	return 2 * time.Minute
+}
+
+// claim moves a queued message to "sending". It reports false when there is
+// nothing to do (already sent or failed), or a snooze when an earlier
+// attempt's outcome is still unknown and a status webhook may yet settle it.
+func (s *Service) claim(ctx context.Context, id int64) (domain.Message, bool, error) {
+	var m domain.Message
+	proceed := false
+	err := s.DB.WithTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if m, err = tx.MessageByID(ctx, id); err != nil {
+			return err
+		}
+		switch m.Status {
+		case domain.StatusQueued:
+		case domain.StatusSending:
+			if wait := m.UpdatedAt.Add(s.grace()).Sub(s.Clock.Now()); wait > 0 {
+				return river.JobSnooze(wait)
+			}
+			s.Log.Warn("no status webhook for an unconfirmed send; sending again", "message_id", id)
+		default:
+			return nil
+		}
+		proceed = true
+		return tx.ResetMessageStatus(ctx, id, domain.StatusSending)
+	})
+	return m, proceed, err
+}
+
+// Deliver sends one stored message to the Graph API and records the
+// outcome. last says this is the final attempt: a transient failure then
+// fails the message instead of leaving it queued forever.
+func (s *Service) Deliver(ctx context.Context, id int64, last bool) error {
+	m, proceed, err := s.claim(ctx, id)
+	if err != nil || !proceed {
+		return err
+	}
+	num, err := s.DB.NumberByID(ctx, m.WorkspaceID, m.NumberID)
+	if err != nil {
+		return err
+	}
+	contact, err := s.DB.ContactByID(ctx, m.WorkspaceID, m.ContactID)
+	if err != nil {
+		return err
+	}
+	token, err := s.Box.Open(num.AccessTokenEnc, []byte(num.PhoneNumberID))
+	if err != nil {
+		return s.finish(ctx, m.ID, store.StatusChange{Status: domain.StatusFailed, ErrorTitle: "Cannot decrypt the number's access token", ErrorDetail: "GOHAVI_SECRET_KEY differs from the key the token was stored with; reconnect the number."})
+	}
+	res, err := s.Graph.Send(ctx, string(token), num.PhoneNumberID, outgoing(m, contact))
+	switch {
+	case err == nil:
+		return s.finish(ctx, m.ID, store.StatusChange{Status: domain.StatusSent, WAMID: res.WAMID})
+	case whatsapp.IsAmbiguous(err):
+		// Meta may have the message. Wait for a status webhook carrying our
+		// id; only if none comes is it sent again (see claim).
+		s.Log.Warn("send outcome unknown; waiting for a status webhook", "message_id", id, "err", err)
+		return river.JobSnooze(s.grace())
+	case whatsapp.IsRetryable(err) && !last:
+		if rerr := s.DB.WithTx(ctx, func(tx *store.Tx) error { return tx.ResetMessageStatus(ctx, id, domain.StatusQueued) }); rerr != nil {
+			return rerr
+		}
+		return err // River retries after Backoff
+	}
+	return s.finish(ctx, m.ID, failure(err))
+}
+
+func failure(err error) store.StatusChange {
+	ch := store.StatusChange{Status: domain.StatusFailed}
+	var ge *whatsapp.GraphError
+	if errors.As(err, &ge) {
+		ch.ErrorCode, ch.ErrorDetail = ge.Code, ge.Details
+		ch.ErrorTitle, _ = ge.Explain()
+		if ch.ErrorDetail == "" {
+			ch.ErrorDetail = ge.Message
+		}
+		return ch
+	}
+	ch.ErrorTitle, ch.ErrorDetail = "Could not reach the WhatsApp Cloud API", err.Error()
+	return ch
+}
+
+func (s *Service) finish(ctx context.Context, id int64, ch store.StatusChange) error {
+	var m domain.Message
+	var changed bool
+	err := s.DB.WithTx(ctx, func(tx *store.Tx) error {
+		var err error
+		m, changed, err = tx.UpdateMessageStatus(ctx, id, ch)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("record send outcome: %w", err)
+	}
+	if changed {
+		s.publish(ctx, view.Event(m.WorkspaceID, domain.EventMessageUpdated, view.NewMessage(m, whatsapp.Describe)))
+	}
+	return nil
+}
+
+func outgoing(m domain.Message, c domain.Contact) whatsapp.OutgoingMessage {
+	out := whatsapp.OutgoingMessage{To: c.Phone, Type: m.Type, BizOpaqueCallbackData: ingest.CallbackData(m.ID)}
+	if m.Type == "text" {
+		out.Text = &whatsapp.Text{Body: m.Text}
+	} else {
+		out.Body = m.Payload
+	}
+	if m.ReplyTo != "" && m.Type != "reaction" {
+		out.Context = &whatsapp.Context{MessageID: m.ReplyTo}
+	}
+	return out
+}

@@ -1,0 +1,109 @@
+package outbound
+
+import (
+	"context"
+
+	"github.com/gohavi/gohavi/internal/domain"
+	"github.com/gohavi/gohavi/internal/policy"
+	"github.com/gohavi/gohavi/internal/store"
+	"github.com/gohavi/gohavi/internal/view"
+	"github.com/gohavi/gohavi/internal/whatsapp"
+)
+
+func (s *Service) number(ctx context.Context, workspaceID, id int64) (domain.Number, error) {
+	if id != 0 {
+		n, err := s.DB.NumberByID(ctx, workspaceID, id)
+		if domain.IsNotFound(err) {
+			return n, domain.Errorf(domain.CodeNotFound, "List your numbers with GET /api/v1/whatsapp/numbers.", "number %d not found", id)
+		}
+		return n, err
+	}
+	ns, err := s.DB.ListNumbers(ctx, workspaceID)
+	if err != nil {
+		return domain.Number{}, err
+	}
+	if len(ns) == 0 {
+		return domain.Number{}, domain.Errorf(domain.CodeInvalidArgument, "Connect a WhatsApp number first (POST /api/v1/whatsapp/numbers).", "this workspace has no WhatsApp number")
+	}
+	return ns[0], nil
+}
+
+// facts loads what policy needs to decide on req.
+func (s *Service) facts(ctx context.Context, workspaceID, numberID int64, waID string) (policy.Facts, error) {
+	f := policy.Facts{Now: s.Clock.Now()}
+	c, err := s.DB.ContactByWaID(ctx, workspaceID, waID)
+	if domain.IsNotFound(err) {
+		return f, nil
+	}
+	if err != nil {
+		return f, err
+	}
+	conv, err := s.DB.ConversationFor(ctx, workspaceID, numberID, c.ID)
+	if domain.IsNotFound(err) {
+		return f, nil
+	}
+	if err != nil {
+		return f, err
+	}
+	f.WindowExpiresAt = conv.WindowExpiresAt
+	return f, nil
+}
+
+// Submit validates req, asks policy, and on approval stores the message as
+// queued with its send job in one transaction. A refusal is returned as a
+// domain error with code, message and remedy, and nothing is stored or sent.
+func (s *Service) Submit(ctx context.Context, req Request) (domain.Message, error) {
+	if err := validate(&req); err != nil {
+		return domain.Message{}, err
+	}
+	waID, err := NormalizeRecipient(req.To)
+	if err != nil {
+		return domain.Message{}, err
+	}
+	num, err := s.number(ctx, req.WorkspaceID, req.NumberID)
+	if err != nil {
+		return domain.Message{}, err
+	}
+	facts, err := s.facts(ctx, req.WorkspaceID, num.ID, waID)
+	if err != nil {
+		return domain.Message{}, err
+	}
+	if err := policy.Decide(policy.Request{Type: req.Type}, facts).Err(); err != nil {
+		return domain.Message{}, err
+	}
+	var msg domain.Message
+	var conv domain.Conversation
+	err = s.DB.WithTx(ctx, func(tx *store.Tx) error {
+		contact, err := tx.UpsertContact(ctx, req.WorkspaceID, waID, "+"+waID, "")
+		if err != nil {
+			return err
+		}
+		c, err := tx.EnsureConversation(ctx, req.WorkspaceID, num.ID, contact.ID)
+		if err != nil {
+			return err
+		}
+		m := domain.Message{
+			WorkspaceID: req.WorkspaceID, ConversationID: c.ID, NumberID: num.ID, ContactID: contact.ID,
+			Direction: domain.Outbound, Type: req.Type, Text: summary(req), Payload: req.Body,
+			Status: domain.StatusQueued, ReplyTo: req.ReplyTo, SentBy: req.SentBy,
+		}
+		if req.Type == "text" {
+			m.Payload = nil
+		}
+		if msg, _, err = tx.InsertMessage(ctx, m); err != nil {
+			return err
+		}
+		if conv, err = tx.NoteOutbound(ctx, c.ID, tx.Now(), msg.Text); err != nil {
+			return err
+		}
+		_, err = s.Jobs.InsertTx(ctx, tx.SQL(), SendArgs{MessageID: msg.ID}, nil)
+		return err
+	})
+	if err != nil {
+		return domain.Message{}, err
+	}
+	s.publish(ctx,
+		view.Event(req.WorkspaceID, domain.EventMessageCreated, view.NewMessage(msg, whatsapp.Describe)),
+		view.Event(req.WorkspaceID, domain.EventConversationUpdated, view.NewConversation(conv, s.Clock.Now())))
+	return msg, nil
+}
