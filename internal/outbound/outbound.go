@@ -86,7 +86,7 @@ func NormalizeRecipient(to string) (string, error) {
 	}
 	if strings.HasPrefix(s, "+") {
 		num, err := phonenumbers.Parse(s, "")
-		if err != nil || !phonenumbers.IsValidNumber(num) {
+		if err != nil || !phonenumbers.IsPossibleNumber(num) {
 			return "", invalid("%q is not a valid phone number", to)
 		}
 		return strings.TrimPrefix(phonenumbers.Format(num, phonenumbers.E164), "+"), nil

@@ -144,3 +144,22 @@ func (db *DB) CountMessagesByStatus(ctx context.Context) (map[domain.Status]int6
 	}
 	return out, rows.Err()
 }
+
+// JobQueueDepth counts River jobs waiting to run, per queue.
+func (db *DB) JobQueueDepth(ctx context.Context) (map[string]int64, error) {
+	rows, err := db.R.QueryContext(ctx, `SELECT queue, COUNT(*) FROM river_job WHERE state IN ('available', 'scheduled', 'retryable') GROUP BY queue`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var q string
+		var n int64
+		if err := rows.Scan(&q, &n); err != nil {
+			return nil, err
+		}
+		out[q] = n
+	}
+	return out, rows.Err()
+}

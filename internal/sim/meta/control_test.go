@@ -98,6 +98,9 @@ func TestControlNumbers(t *testing.T) {
 	if again := e.sim.AddNumber(NumberSpec{PhoneNumberID: e.num.PhoneNumberID, VerifiedName: "Other"}); again != e.num {
 		t.Errorf("re-adding a number is idempotent: %+v", again)
 	}
+	if again := e.sim.AddNumber(NumberSpec{PhoneNumberID: e.num.PhoneNumberID, WebhookURL: "http://127.0.0.1:2/y"}); again.WebhookURL != "http://127.0.0.1:2/y" || again.VerifiedName != e.num.VerifiedName {
+		t.Errorf("re-adding with a webhook_url sets the override: %+v", again)
+	}
 	code, out = call(t, "GET", e.api.URL+"/_sim/nothing", "", "")
 	if code != 404 || out["error"].(map[string]any)["code"] != "not_found" {
 		t.Errorf("unknown control path: %d %v", code, out)

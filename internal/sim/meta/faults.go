@@ -102,7 +102,7 @@ func (s *Server) takeSendFault() *FailSends {
 }
 
 // graphLatency waits out the injected latency, giving up early if the
-// client goes away.
+// client goes away or the simulator closes.
 func (s *Server) graphLatency(ctx context.Context) {
 	s.mu.Lock()
 	d := time.Duration(s.faults.GraphLatencyMS) * time.Millisecond
@@ -115,5 +115,6 @@ func (s *Server) graphLatency(ctx context.Context) {
 	select {
 	case <-t.C:
 	case <-ctx.Done():
+	case <-s.hooks.ctx.Done():
 	}
 }

@@ -161,7 +161,7 @@ func (s *Server) accept(ns *numberState, req *sendRequest, waID string, body []b
 		e := asyncError(131047, "")
 		m.failWith = &e
 	default:
-		m.order = s.takeOrderFault()
+		m.orderFault = s.takeOrderFault()
 	}
 	ns.add(m)
 	return m, nil

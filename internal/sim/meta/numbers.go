@@ -37,16 +37,23 @@ type numberState struct {
 }
 
 // AddNumber seeds a number and returns it with the generated fields
-// filled in. Adding an existing PhoneNumberID returns the existing number
-// unchanged, so seeding is idempotent.
+// filled in. Adding an existing PhoneNumberID is idempotent: it returns
+// that number, only taking a non-empty WebhookURL as its new override.
 func (s *Server) AddNumber(spec NumberSpec) Number {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if spec.PhoneNumberID != "" {
-		if ns := s.numbers[spec.PhoneNumberID]; ns != nil {
-			return ns.Number
+	if ns := s.numbers[spec.PhoneNumberID]; ns != nil && spec.PhoneNumberID != "" {
+		changed := spec.WebhookURL != "" && spec.WebhookURL != ns.WebhookURL
+		if changed {
+			ns.WebhookURL = spec.WebhookURL
 		}
+		n := ns.Number
+		s.mu.Unlock()
+		if changed {
+			s.hooks.wakeAll() // a parked lane may now have somewhere to go
+		}
+		return n
 	}
+	defer s.mu.Unlock()
 	n := Number{
 		WABAID:             spec.WABAID,
 		PhoneNumberID:      spec.PhoneNumberID,

@@ -1,10 +1,3 @@
-// Package meta is a local simulator of Meta's WhatsApp Business Cloud API
-// (Graph API): the message send and phone-number endpoints, signed webhook
-// delivery with batching and retries, a control API to play the customer and
-// inject faults, and a small "customer phone" web page for sandbox mode.
-//
-// It follows /work/shared/spec/whatsapp-cloud-api.md to the field, so the
-// product's client and webhook code can run against it unchanged.
 package meta
 
 import (

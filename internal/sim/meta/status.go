@@ -20,14 +20,14 @@ type message struct {
 	at        time.Time
 
 	// outbound only
-	status    string // accepted | sent | delivered | read | failed
-	history   []StatusEvent
-	errors    []AsyncError
-	bizOpaque string
-	pricing   *Pricing
-	priced    bool        // pricing already sent on delivered/read (Meta sends it on one of them)
-	failWith  *AsyncError // fail instead of sending (131047, injected async faults)
-	order     string      // "", "skip_delivered" or "out_of_order" (fault injection)
+	status     string // accepted | sent | delivered | read | failed
+	history    []StatusEvent
+	errors     []AsyncError
+	bizOpaque  string
+	pricing    *Pricing
+	priced     bool        // pricing already sent on delivered/read (Meta sends it on one of them)
+	failWith   *AsyncError // fail instead of sending (131047, injected async faults)
+	orderFault string      // "", "skip_delivered" or "out_of_order"
 
 	// inbound only
 	readByBusiness bool
@@ -147,7 +147,7 @@ func (s *Server) deliver(ns *numberState, m *message) {
 	if s.closed || m.status != "sent" {
 		return
 	}
-	switch m.order {
+	switch m.orderFault {
 	case "skip_delivered":
 		s.emit(ns, m, "read", false)
 		return

@@ -11,15 +11,14 @@ import (
 
 // sendRequest is a parsed POST /<PHONE_NUMBER_ID>/messages body.
 type sendRequest struct {
-	read            bool   // a mark-as-read call (§3.7)
-	messageID       string // mark-as-read target
-	to              string
-	typ             string
-	object          any // the object under the type key
-	contextID       string
-	bizOpaque       string
-	templateName    string
-	typingIndicator bool
+	read         bool   // a mark-as-read call (§3.7)
+	messageID    string // mark-as-read target
+	to           string
+	typ          string
+	object       any // the object under the type key
+	contextID    string
+	bizOpaque    string
+	templateName string
 }
 
 var mediaTypes = map[string]bool{"image": true, "video": true, "audio": true, "document": true, "sticker": true}
@@ -94,11 +93,11 @@ func parseMarkRead(top map[string]any, req *sendRequest) *graphError {
 	if gerr != nil || ti == nil {
 		return gerr
 	}
+	// The typing indicator has no observable effect here; only its shape is checked.
 	typ, gerr := str(ti, "type", "typing_indicator['type']", true, 0)
 	if gerr == nil && typ != "text" {
 		gerr = errInvalid("typing_indicator['type']", `must be "text"`)
 	}
-	req.typingIndicator = gerr == nil
 	return gerr
 }
 

@@ -231,10 +231,15 @@ func (d *deliverer) deliver(l *lane, batch []*update) {
 		return
 	}
 	backoff := d.s.cfg.RetryInitial
+	parked := false
 	for attempt := 1; ; attempt++ {
 		url := d.s.callbackURL(l.phoneID)
 		if url == "" {
 			// Park until a URL is configured rather than burn retries.
+			if !parked {
+				parked = true
+				d.record(DeliveryAttempt{PhoneNumberID: l.phoneID, Updates: len(batch), Error: "no webhook URL configured: waiting for one", Body: clip(body)})
+			}
 			attempt--
 			select {
 			case <-l.wake:

@@ -1,0 +1,185 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/gohavi/gohavi/internal/ingest"
+	"github.com/gohavi/gohavi/internal/jobs"
+	"github.com/gohavi/gohavi/internal/metrics"
+	"github.com/gohavi/gohavi/internal/numbers"
+	"github.com/gohavi/gohavi/internal/outbound"
+	"github.com/gohavi/gohavi/internal/realtime"
+	"github.com/gohavi/gohavi/internal/sim/meta"
+	"github.com/gohavi/gohavi/internal/store"
+	"github.com/gohavi/gohavi/internal/web"
+	"github.com/gohavi/gohavi/internal/whatsapp"
+)
+
+// Server is a running gohavi node.
+type Server struct {
+	*Base
+	URL      string // where this node listens, e.g. http://127.0.0.1:8080
+	Hub      realtime.Hub
+	Jobs     *jobs.Jobs
+	Writer   *ingest.Writer
+	Applier  *ingest.Applier
+	Outbound *outbound.Service
+	Numbers  *numbers.Service
+	Sim      *meta.Server
+	Metrics  *metrics.Metrics
+
+	ln        net.Listener
+	http      *http.Server
+	appSecret string
+	login     *Login
+	graphURL  string
+}
+
+// NewServer builds a node on b, listening on cfg.Addr (port 0 picks one).
+func NewServer(ctx context.Context, b *Base) (*Server, error) {
+	s := &Server{Base: b}
+	if err := b.claimDataDir(); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", b.Cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w (set GOHAVI_ADDR to a free address)", b.Cfg.Addr, err)
+	}
+	s.ln, s.URL = ln, "http://"+ln.Addr().String()
+	if s.login, err = b.bootstrapOwner(ctx, b.Cfg.Sandbox); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("create the first owner: %w", err)
+	}
+
+	if b.DB.Dialect == store.Postgres {
+		hub, err := realtime.NewPostgres(ctx, realtime.PostgresConfig{ConnString: b.DB.URL, Logger: b.Log})
+		if err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("realtime: %w", err)
+		}
+		s.Hub = hub
+	} else {
+		s.Hub = realtime.NewMemory()
+	}
+	s.Metrics = metrics.New(b.DB, b.Log)
+
+	graphURL := b.Cfg.GraphBaseURL
+	s.appSecret = b.Cfg.MetaAppSecret
+	verifyToken := b.Cfg.MetaVerifyToken
+	if b.Cfg.Sandbox {
+		if s.appSecret == "" {
+			s.appSecret = derive(b.Key, "app secret")
+		}
+		if verifyToken == "" {
+			verifyToken = derive(b.Key, "verify token")
+		}
+		graphURL = s.URL + "/sim"
+		s.Sim = meta.New(meta.Config{AppSecret: s.appSecret, WebhookURL: s.URL + "/webhooks/whatsapp", Logger: b.Log})
+	}
+	s.graphURL = graphURL
+	graph := whatsapp.NewClient(graphURL, b.Cfg.GraphVersion, &http.Client{Timeout: 30 * time.Second})
+
+	s.Applier = ingest.NewApplier(b.DB, s.Hub, b.Clock, b.Log)
+	s.Applier.Applied = func(n int) { s.Metrics.WebhooksApplied.Add(float64(n)) }
+	s.Writer = ingest.NewWriter(b.DB, b.Clock, func([]int64) { s.Applier.Wake() })
+	s.Outbound = &outbound.Service{DB: b.DB, Graph: graph, Box: b.Box, Hub: s.Hub, Clock: b.Clock, Log: b.Log}
+	s.Numbers = &numbers.Service{DB: b.DB, Graph: graph, Box: b.Box}
+	workers := river.NewWorkers()
+	s.Outbound.Workers(workers)
+	if s.Jobs, err = jobs.New(b.DB, jobs.Config{Workers: workers, Logger: b.Log}); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	s.Outbound.Jobs = s.Jobs
+
+	d := web.Deps{
+		DB: b.DB, Hub: s.Hub, Writer: s.Writer, Outbound: s.Outbound, Numbers: s.Numbers, Metrics: s.Metrics,
+		Clock: b.Clock, Log: b.Log, AppSecret: s.appSecret, VerifyToken: verifyToken,
+		SecureCookies: len(b.Cfg.PublicURL) > 5 && b.Cfg.PublicURL[:5] == "https",
+		Sandbox:       b.Cfg.Sandbox, Ready: b.DB.Ping,
+	}
+	if b.Cfg.Sandbox && s.login != nil {
+		d.SandboxHint = "Sandbox login: " + s.login.Where
+	}
+	if s.Sim != nil {
+		d.Sim = s.Sim.Handler()
+	}
+	h, err := web.New(d)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	s.http = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(b.Log.Handler(), slog.LevelWarn)}
+	return s, nil
+}
+
+// Run serves until ctx ends, then shuts down in order: stop taking
+// requests, finish stored webhooks' commits, stop workers, close.
+func (s *Server) Run(ctx context.Context) error {
+	baseCtx, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelBase()
+	s.http.BaseContext = func(net.Listener) context.Context { return baseCtx }
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- s.http.Serve(s.ln) }()
+
+	var wg sync.WaitGroup
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	wg.Add(2)
+	go func() { defer wg.Done(); s.Applier.Run(workCtx) }()
+	go func() { defer wg.Done(); s.housekeeping(workCtx) }()
+	if err := s.Jobs.Start(workCtx); err != nil {
+		return fmt.Errorf("start jobs: %w", err)
+	}
+	if err := s.connectSandbox(ctx); err != nil {
+		s.Log.Error("connecting the sandbox number failed", "err", err)
+	}
+	s.announce(s.login)
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+	}
+	s.Log.Info("shutting down")
+	cancelBase() // ends SSE streams so Shutdown does not wait on them
+	shutCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	_ = s.http.Shutdown(shutCtx)
+	s.Writer.Close()
+	_ = s.Jobs.Stop(shutCtx)
+	stopWork()
+	wg.Wait()
+	if s.Sim != nil {
+		s.Sim.Close()
+	}
+	_ = s.Hub.Close()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func (s *Server) housekeeping(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := s.DB.DeleteExpiredSessions(ctx); err == nil && n > 0 {
+			s.Log.Info("expired sessions removed", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

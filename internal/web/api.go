@@ -1,0 +1,196 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/gohavi/gohavi/internal/domain"
+	"github.com/gohavi/gohavi/internal/numbers"
+	"github.com/gohavi/gohavi/internal/outbound"
+	"github.com/gohavi/gohavi/internal/view"
+	"github.com/gohavi/gohavi/internal/whatsapp"
+)
+
+func (s *server) me(w http.ResponseWriter, r *http.Request, p domain.Principal) {
+	ws, err := s.DB.WorkspaceByID(r.Context(), p.WorkspaceID)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	out := map[string]any{"workspace": map[string]any{"id": ws.ID, "slug": ws.Slug, "name": ws.Name}, "user": nil}
+	if p.UserID != 0 {
+		u, err := s.DB.UserByID(r.Context(), p.WorkspaceID, p.UserID)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		out["user"] = map[string]any{"id": u.ID, "email": u.Email, "name": u.Name, "role": u.Role}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *server) listConversations(w http.ResponseWriter, r *http.Request, p domain.Principal) {
+	convs, err := s.DB.ListConversations(r.Context(), p.WorkspaceID, queryLimit(r, 50, 200))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	now := s.Clock.Now()
+	out := dataList[view.Conversation]{Data: make([]view.Conversation, 0, len(convs))}
+	for _, c := range convs {
+		out.Data = append(out.Data, view.NewConversation(c, now))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *server) getConversation(w http.ResponseWriter, r *http.Request, p domain.Principal) {
+	id, err := pathID(r)
+	if err == nil {
+		var c domain.Conversation
+		if c, err = s.DB.ConversationByID(r.Context(), p.WorkspaceID, id); err == nil {
+			writeJSON(w, http.StatusOK, view.NewConversation(c, s.Clock.Now()))
+			return
+		}
+	}
+	writeError(w, r, err)
+}
+
+func (s *server) listMessages(w http.ResponseWriter, r *http.Request, p domain.Principal) {
+	id, err := pathID(r)
+	if err == nil {
+		_, err = s.DB.ConversationByID(r.Context(), p.WorkspaceID, id)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	msgs, err := s.DB.ListMessages(r.Context(), p.WorkspaceID, id, queryLimit(r, 100, 500))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	out := dataList[view.Message]{Data: make([]view.Message, 0, len(msgs))}
+	for _, m := range msgs {
+		out.Data = append(out.Data, view.NewMessage(m, whatsapp.Describe))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *server) readConversation(w http.ResponseWriter, r *http.Request, p domain.Principal) {
+	id, err := pathID(r)
+	if err == nil {
+		err = s.Outbound.MarkConversationRead(r.Context(), p.WorkspaceID, id)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// sendRequest is the §3.1 shape, trimmed to what a client chooses; the
+// object under "type" is passed through for non-text types.
+type sendRequest struct {
+	To       string `json:"to"`
+	Type     string `json:"type"`
+	NumberID int64  `json:"number_id"`
+	Text     *struct {
+		Body string `json:"body"`
+	} `json:"text"`
+	Context *struct {
+		MessageID string `json:"message_id"`
+	} `json:"context"`
+}
+
+func (s *server) sendMessage(w http.ResponseWriter, r *http.Request, p domain.Principal) {
+	var raw map[string]json.RawMessage
+	if err := decodeJSON(w, r, &raw); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var req sendRequest
+	b, _ := json.Marshal(raw)
+	if err := json.Unmarshal(b, &req); err != nil {
+		writeError(w, r, domain.Errorf(domain.CodeInvalidArgument, `Send {"to":"+447700900123","type":"text","text":{"body":"Hello"}}.`, "bad message: %v", err))
+		return
+	}
+	or := outbound.Request{WorkspaceID: p.WorkspaceID, NumberID: req.NumberID, To: req.To, Type: req.Type, SentBy: p.UserID}
+	if req.Text != nil {
+		or.Text = req.Text.Body
+	}
+	if req.Type != "text" && req.Type != "" {
+		or.Body = raw[req.Type]
+	}
+	if req.Context != nil {
+		or.ReplyTo = req.Context.MessageID
+	}
+	m, err := s.Outbound.Submit(r.Context(), or)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, view.NewMessage(m, whatsapp.Describe))
+}
+
+func (s *server) getMessage(w http.ResponseWriter, r *http.Request, p domain.Principal) {
+	id, err := pathID(r)
+	if err == nil {
+		var m domain.Message
+		if m, err = s.DB.MessageByID(r.Context(), p.WorkspaceID, id); err == nil {
+			writeJSON(w, http.StatusOK, view.NewMessage(m, whatsapp.Describe))
+			return
+		}
+	}
+	writeError(w, r, err)
+}
+
+type numberView struct {
+	ID                 int64   `json:"id"`
+	WABAID             string  `json:"waba_id"`
+	PhoneNumberID      string  `json:"phone_number_id"`
+	DisplayPhoneNumber string  `json:"display_phone_number"`
+	VerifiedName       string  `json:"verified_name"`
+	QualityRating      string  `json:"quality_rating"`
+	Sandbox            bool    `json:"sandbox"`
+	CreatedAt          *string `json:"created_at"`
+}
+
+func newNumberView(n domain.Number) numberView {
+	return numberView{ID: n.ID, WABAID: n.WABAID, PhoneNumberID: n.PhoneNumberID, DisplayPhoneNumber: n.DisplayPhoneNumber,
+		VerifiedName: n.VerifiedName, QualityRating: n.QualityRating, Sandbox: n.Sandbox, CreatedAt: view.Time(n.CreatedAt)}
+}
+
+func (s *server) listNumbers(w http.ResponseWriter, r *http.Request, p domain.Principal) {
+	ns, err := s.DB.ListNumbers(r.Context(), p.WorkspaceID)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	out := dataList[numberView]{Data: make([]numberView, 0, len(ns))}
+	for _, n := range ns {
+		out.Data = append(out.Data, newNumberView(n))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *server) connectNumber(w http.ResponseWriter, r *http.Request, p domain.Principal) {
+	if err := requireManager(p); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var req struct {
+		WABAID        string `json:"waba_id"`
+		PhoneNumberID string `json:"phone_number_id"`
+		AccessToken   string `json:"access_token"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	n, err := s.Numbers.Connect(r.Context(), numbers.ConnectRequest{WorkspaceID: p.WorkspaceID, WABAID: req.WABAID, PhoneNumberID: req.PhoneNumberID, AccessToken: req.AccessToken})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, newNumberView(n))
+}

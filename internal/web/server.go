@@ -1,0 +1,144 @@
+// Package web is GoHavi's HTTP face: the HTML pages, the JSON API under
+// /api/v1, the realtime stream, Meta's webhook endpoint and the operations
+// endpoints. It translates HTTP to calls on the services and domain errors
+// back to HTTP; no business rule lives here.
+package web
+
+import (
+	"context"
+	"html/template"
+	"log/slog"
+	"net/http"
+
+	"github.com/gohavi/gohavi/internal/domain"
+	"github.com/gohavi/gohavi/internal/ingest"
+	"github.com/gohavi/gohavi/internal/metrics"
+	"github.com/gohavi/gohavi/internal/numbers"
+	"github.com/gohavi/gohavi/internal/outbound"
+	"github.com/gohavi/gohavi/internal/realtime"
+	"github.com/gohavi/gohavi/internal/store"
+	"github.com/gohavi/gohavi/internal/web/ui"
+)
+
+// Deps are the services the handlers call.
+type Deps struct {
+	DB              *store.DB
+	Hub             realtime.Hub
+	Writer          *ingest.Writer
+	Outbound        *outbound.Service
+	Numbers         *numbers.Service
+	Metrics         *metrics.Metrics
+	Clock           domain.Clock
+	Log             *slog.Logger
+	AppSecret       string // verifies X-Hub-Signature-256
+	VerifyToken     string // Meta's webhook handshake
+	SecureCookies   bool
+	Sandbox         bool
+	SandboxHint     string       // login hint shown in sandbox mode
+	Sim             http.Handler // the in-process simulator, mounted at /sim/ in sandbox mode
+	Ready           func(ctx context.Context) error
+}
+
+type server struct {
+	Deps
+	tmpl *template.Template
+}
+
+// New builds the handler tree.
+func New(d Deps) (http.Handler, error) {
+	tmpl, err := ui.Templates()
+	if err != nil {
+		return nil, err
+	}
+	s := &server{Deps: d, tmpl: tmpl}
+	mux := http.NewServeMux()
+
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /metrics", s.metricsHandler())
+
+	mux.HandleFunc("GET /webhooks/whatsapp", s.webhookHandshake)
+	mux.HandleFunc("POST /webhooks/whatsapp", s.webhookReceive)
+
+	mux.Handle("GET /static/", http.StripPrefix("/static/", staticCache(http.FileServerFS(ui.Static()))))
+	mux.HandleFunc("GET /login", s.loginPage)
+	mux.HandleFunc("POST /login", s.login)
+	mux.HandleFunc("POST /logout", s.logout)
+	mux.HandleFunc("GET /{$}", s.page(s.inboxPage))
+
+	api := func(pattern string, h func(http.ResponseWriter, *http.Request, domain.Principal)) {
+		mux.HandleFunc(pattern, s.api(h))
+	}
+	api("GET /api/v1/me", s.me)
+	api("GET /api/v1/conversations", s.listConversations)
+	api("GET /api/v1/conversations/{id}", s.getConversation)
+	api("GET /api/v1/conversations/{id}/messages", s.listMessages)
+	api("POST /api/v1/conversations/{id}/read", s.readConversation)
+	api("POST /api/v1/messages", s.sendMessage)
+	api("GET /api/v1/messages/{id}", s.getMessage)
+	api("GET /api/v1/whatsapp/numbers", s.listNumbers)
+	api("POST /api/v1/whatsapp/numbers", s.connectNumber)
+	api("GET /api/v1/events", s.events)
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, domain.Errorf(domain.CodeNotFound, "See the API reference in the README.", "no such endpoint: %s %s", r.Method, r.URL.Path))
+	})
+
+	if d.Sandbox && d.Sim != nil {
+		mux.Handle("/sim/", http.StripPrefix("/sim", d.Sim))
+	}
+
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, domain.Errorf(domain.CodeForbidden, "Use GoHavi from its own pages, or call the API with an API key.", "cross-origin request refused"))
+	}))
+	return s.recoverer(securityHeaders(cop.Handler(mux))), nil
+}
+
+func (s *server) healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.Ready != nil {
+		if err := s.Ready(r.Context()); err != nil {
+			writeError(w, r, &domain.Error{Code: domain.CodeUnavailable, Message: "not ready: " + err.Error(), Remedy: "Check the database connection."})
+			return
+		}
+	}
+	s.healthz(w, r)
+}
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func staticCache(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("v") != "" {
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.Log.Error("panic in handler", "path", r.URL.Path, "panic", v)
+				writeError(w, r, &domain.Error{Code: domain.CodeInternal, Message: "internal error"})
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
