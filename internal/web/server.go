@@ -22,21 +22,21 @@ import (
 
 // Deps are the services the handlers call.
 type Deps struct {
-	DB              *store.DB
-	Hub             realtime.Hub
-	Writer          *ingest.Writer
-	Outbound        *outbound.Service
-	Numbers         *numbers.Service
-	Metrics         *metrics.Metrics
-	Clock           domain.Clock
-	Log             *slog.Logger
-	AppSecret       string // verifies X-Hub-Signature-256
-	VerifyToken     string // Meta's webhook handshake
-	SecureCookies   bool
-	Sandbox         bool
-	SandboxHint     string       // login hint shown in sandbox mode
-	Sim             http.Handler // the in-process simulator, mounted at /sim/ in sandbox mode
-	Ready           func(ctx context.Context) error
+	DB            *store.DB
+	Hub           realtime.Hub
+	Writer        *ingest.Writer
+	Outbound      *outbound.Service
+	Numbers       *numbers.Service
+	Metrics       *metrics.Metrics
+	Clock         domain.Clock
+	Log           *slog.Logger
+	AppSecret     string // verifies X-Hub-Signature-256
+	VerifyToken   string // Meta's webhook handshake
+	SecureCookies bool
+	Sandbox       bool
+	SandboxHint   string       // login hint shown in sandbox mode
+	Sim           http.Handler // the in-process simulator, mounted at /sim/ in sandbox mode
+	Ready         func(ctx context.Context) error
 }
 
 type server struct {
