@@ -117,37 +117,33 @@ func (a *Applier) ApplyPending(ctx context.Context) (int, error) {
 func (a *Applier) applyOneByOne(ctx context.Context, batchErr error) (int, error) {
 	a.log.Warn("webhook batch failed; applying one by one", "err", batchErr)
 	n := 0
-	for ctx.Err() == nil {
+	for ; n < a.batch && ctx.Err() == nil; n++ {
 		var out []domain.Event
-		var failed *store.WebhookEvent
+		var claimed *store.WebhookEvent
 		var applyErr error
 		err := a.db.WithTx(ctx, func(tx *store.Tx) error {
 			evs, err := tx.ClaimUnappliedWebhookEvents(ctx, 1)
 			if err != nil || len(evs) == 0 {
 				return err
 			}
-			if applyErr = a.applyEvent(ctx, tx, evs[0].Body, &out); applyErr != nil {
-				failed = &evs[0]
+			claimed = &evs[0]
+			if applyErr = a.applyEvent(ctx, tx, claimed.Body, &out); applyErr != nil {
 				return applyErr
 			}
-			n++
-			return tx.MarkWebhookEventsApplied(ctx, []int64{evs[0].ID})
+			return tx.MarkWebhookEventsApplied(ctx, []int64{claimed.ID})
 		})
 		switch {
-		case failed != nil:
-			a.log.Error("webhook event set aside", "id", failed.ID, "err", applyErr)
-			if err := a.db.MarkWebhookEventFailed(ctx, failed.ID, applyErr.Error()); err != nil {
+		case claimed == nil && err == nil:
+			return n, nil // backlog empty
+		case applyErr != nil:
+			a.log.Error("webhook event set aside", "id", claimed.ID, "err", applyErr)
+			if err := a.db.MarkWebhookEventFailed(ctx, claimed.ID, applyErr.Error()); err != nil {
 				return n, err
 			}
 		case err != nil:
 			return n, err
-		case len(out) == 0 && n == 0:
-			return 0, nil
 		}
 		a.publish(ctx, out)
-		if n >= a.batch || (failed == nil && len(out) == 0) {
-			return n, nil
-		}
 	}
 	return n, ctx.Err()
 }

@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -64,8 +65,10 @@ func envelope(pnid, value string) string {
 	return `{"object":"whatsapp_business_account","entry":[{"id":"waba1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"` + pnid + `"},` + value + `}}]}]}`
 }
 
+func js(s string) string { b, _ := json.Marshal(s); return string(b) }
+
 func inboundText(wamid, from, name, text string, ts int64) string {
-	return envelope("106540352242922", fmt.Sprintf(`"contacts":[{"profile":{"name":%q},"wa_id":%q}],"messages":[{"from":%q,"id":%q,"timestamp":"%d","type":"text","text":{"body":%q}}]`, name, from, from, wamid, ts, text))
+	return envelope("106540352242922", fmt.Sprintf(`"contacts":[{"profile":{"name":%s},"wa_id":%s}],"messages":[{"from":%s,"id":%s,"timestamp":"%d","type":"text","text":{"body":%s}}]`, js(name), js(from), js(from), js(wamid), ts, js(text)))
 }
 
 func statusBody(wamid, status, callback string, ts int64, extra string) string {
@@ -260,6 +263,65 @@ func TestGroupCommitConcurrent(t *testing.T) {
 		}
 		if _, _, err := w.Store(context.Background(), []byte(`{}`)); err != ingest.ErrClosed {
 			t.Fatalf("store after close: %v", err)
+		}
+	})
+}
+
+// A customer message with a NUL character is stored on both engines
+// (PostgreSQL's text type rejects NUL).
+func TestNULInTextIsStored(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *domain.FakeClock) {
+		e := setup(t, db, clock)
+		e.store(t, inboundText("wamid.nul", "447700900123", "A\u0000da", "a\u0000b", clock.Now().Unix()))
+		e.apply(t)
+		convs, _ := db.ListConversations(context.Background(), e.ws.ID, 1)
+		if len(convs) != 1 || convs[0].LastMessageText != "ab" || convs[0].Contact.Name != "Ada" {
+			t.Fatalf("%+v", convs)
+		}
+	})
+}
+
+// poison makes inserting a message with text "poison" fail, to prove one
+// bad event is set aside without blocking the others.
+func poison(t *testing.T, db *store.DB) {
+	var stmts []string
+	if db.Dialect == store.Postgres {
+		stmts = []string{
+			`CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN IF NEW.text = 'poison' THEN RAISE EXCEPTION 'poisoned'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`,
+			`CREATE TRIGGER poison BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION poison()`,
+		}
+	} else {
+		stmts = []string{`CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.text = 'poison' BEGIN SELECT RAISE(ABORT, 'poisoned'); END`}
+	}
+	for _, s := range stmts {
+		if _, err := db.W.Exec(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestBadEventIsSetAsideAndOthersApplied(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *domain.FakeClock) {
+		e := setup(t, db, clock)
+		poison(t, db)
+		e.store(t, inboundText("wamid.1", "447700900123", "Ada", "before", clock.Now().Unix()))
+		bad, _ := e.store(t, inboundText("wamid.2", "447700900123", "Ada", "poison", clock.Now().Unix()))
+		e.store(t, inboundText("wamid.3", "447700900123", "Ada", "after", clock.Now().Unix()))
+		if n := e.apply(t); n != 3 {
+			t.Fatalf("applied %d", n)
+		}
+		_, unapplied, _ := db.CountWebhookEvents(context.Background())
+		if unapplied != 0 {
+			t.Fatalf("unapplied %d", unapplied)
+		}
+		var reason string
+		if err := db.R.QueryRow(`SELECT apply_error FROM webhook_events WHERE id = $1`, bad).Scan(&reason); err != nil || reason == "" {
+			t.Fatalf("bad event has no reason: %q %v", reason, err)
+		}
+		convs, _ := db.ListConversations(context.Background(), e.ws.ID, 1)
+		msgs, _ := db.ListMessages(context.Background(), e.ws.ID, convs[0].ID, 10)
+		if len(msgs) != 2 || msgs[0].Text != "before" || msgs[1].Text != "after" {
+			t.Fatalf("messages: %+v", msgs)
 		}
 	})
 }

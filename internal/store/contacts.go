@@ -24,7 +24,7 @@ func (tx *Tx) UpsertContact(ctx context.Context, workspaceID int64, waID, phone,
 		ON CONFLICT (workspace_id, wa_id) DO UPDATE SET
 		  name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE contacts.name END,
 		  updated_at = CASE WHEN excluded.name <> '' AND excluded.name <> contacts.name THEN excluded.updated_at ELSE contacts.updated_at END
-		RETURNING `+contactCols, workspaceID, waID, phone, name, tx.now))
+		RETURNING `+contactCols, workspaceID, clean(waID), clean(phone), clean(name), tx.now))
 }
 
 // ContactByWaID finds a contact of one workspace by WhatsApp id.

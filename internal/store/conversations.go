@@ -55,7 +55,7 @@ func (tx *Tx) NoteInbound(ctx context.Context, convID, ts, expires int64, text s
 		window_expires_at = CASE WHEN $3 > window_expires_at THEN $3 ELSE window_expires_at END,
 		unread_count = unread_count + 1,
 		updated_at = $5
-		WHERE id = $1`, convID, ts, expires, text, tx.now)
+		WHERE id = $1`, convID, ts, expires, clean(text), tx.now)
 	if err != nil {
 		return domain.Conversation{}, err
 	}
@@ -68,7 +68,7 @@ func (tx *Tx) NoteOutbound(ctx context.Context, convID, ts int64, text string) (
 		last_message_text = CASE WHEN $2 >= last_message_at THEN $3 ELSE last_message_text END,
 		last_message_at = CASE WHEN $2 > last_message_at THEN $2 ELSE last_message_at END,
 		updated_at = $4
-		WHERE id = $1`, convID, ts, text, tx.now)
+		WHERE id = $1`, convID, ts, clean(text), tx.now)
 	if err != nil {
 		return domain.Conversation{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"slices"
+	"strings"
 
 	"github.com/gohavi/gohavi/internal/domain"
 )
@@ -21,6 +22,10 @@ func scanMessage(row interface{ Scan(...any) error }) (domain.Message, error) {
 	m.Timestamp, m.CreatedAt, m.UpdatedAt = domain.FromMillis(ts), domain.FromMillis(created), domain.FromMillis(updated)
 	return m, notFound(err)
 }
+
+// clean removes NUL characters, which PostgreSQL's text type cannot hold;
+// a customer can send one, and it must not make the message unstorable.
+func clean(s string) string { return strings.ReplaceAll(s, "\x00", "") }
 
 func nullable(s string) any {
 	if s == "" {
@@ -41,8 +46,8 @@ func (tx *Tx) InsertMessage(ctx context.Context, m domain.Message) (out domain.M
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)
 		ON CONFLICT (number_id, wamid) WHERE wamid IS NOT NULL DO NOTHING
 		RETURNING `+messageCols,
-		m.WorkspaceID, m.ConversationID, m.NumberID, m.ContactID, string(m.Direction), m.Type, m.Text, m.Payload, nullable(m.WAMID), string(m.Status), m.Status.Rank(),
-		m.ErrorCode, m.ErrorTitle, m.ErrorDetail, m.ReplyTo, m.SentBy, ts, tx.now))
+		m.WorkspaceID, m.ConversationID, m.NumberID, m.ContactID, string(m.Direction), clean(m.Type), clean(m.Text), m.Payload, nullable(clean(m.WAMID)), string(m.Status), m.Status.Rank(),
+		m.ErrorCode, clean(m.ErrorTitle), clean(m.ErrorDetail), clean(m.ReplyTo), m.SentBy, ts, tx.now))
 	if domain.IsNotFound(err) {
 		return domain.Message{}, false, nil
 	}
@@ -72,7 +77,7 @@ func (tx *Tx) UpdateMessageStatus(ctx context.Context, id int64, ch StatusChange
 		changed = n > 0
 	}
 	res, err := tx.tx.ExecContext(ctx, `UPDATE messages SET status = $1, status_rank = $2, error_code = $3, error_title = $4, error_detail = $5, updated_at = $6
-		WHERE id = $7 AND status_rank < $2`, string(ch.Status), ch.Status.Rank(), ch.ErrorCode, ch.ErrorTitle, ch.ErrorDetail, tx.now, id)
+		WHERE id = $7 AND status_rank < $2`, string(ch.Status), ch.Status.Rank(), ch.ErrorCode, clean(ch.ErrorTitle), clean(ch.ErrorDetail), tx.now, id)
 	if err != nil {
 		return domain.Message{}, false, err
 	}
