@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -83,7 +84,10 @@ func NewServer(ctx context.Context, b *Base) (*Server, error) {
 			verifyToken = derive(b.Key, "verify token")
 		}
 		graphURL = s.URL + "/sim"
-		s.Sim = meta.New(meta.Config{AppSecret: s.appSecret, WebhookURL: s.URL + "/webhooks/whatsapp", Logger: b.Log})
+		// The simulator keeps its chats in the data dir so the sandbox
+		// phone and the customer windows survive a restart.
+		s.Sim = meta.New(meta.Config{AppSecret: s.appSecret, WebhookURL: s.URL + "/webhooks/whatsapp", Logger: b.Log,
+			StatePath: filepath.Join(b.Cfg.DataDir, "sandbox-sim.json")})
 	}
 	s.graphURL = graphURL
 	graph := whatsapp.NewClient(graphURL, b.Cfg.GraphVersion, &http.Client{Timeout: 30 * time.Second})

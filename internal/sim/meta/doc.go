@@ -32,6 +32,24 @@
 //	GET  /_sim/webhooks?limit=50        → [DeliveryAttempt], oldest first
 //	GET  /_sim/phone                    → the customer phone page
 //
+// # Persistence (optional)
+//
+// With Config.StatePath, New loads the state from that JSON file and the
+// simulator saves it back atomically (temp file, fsync, rename; mode 0600,
+// it holds access tokens) at most once per Config.StateSaveInterval
+// (500 ms) after changes, and once more in Close; Graph handlers never
+// wait on disk. Saved: every number (tokens and webhook overrides
+// included), the newest Config.StateMaxMessages (5,000) messages per number
+// with statuses, content, context and callback data, customer windows and
+// names, business read marks, and a default webhook URL set at runtime
+// (used only when Config.WebhookURL is empty). Not saved: the webhook
+// queue and delivery log, rate-limit buckets, faults. A missing file is a
+// fresh start; a corrupt one is renamed to <path>.corrupt-<unix> with a
+// warning. The first AddNumber of a loaded id re-seeds its token and names
+// and keeps its history. Messages caught mid-lifecycle resume: accepted ones
+// are launched, sent ones get "delivered" after DeliveredAfter, delivered
+// ones get "read" after ReadAfter when AutoRead.
+//
 // Faults JSON: {"drop_webhooks":N,"duplicate_webhooks":N,"out_of_order":N,
 // "skip_delivered":N,"graph_latency_ms":MS,"fail_sends":{"count":N,
 // "code":131026,"mode":"sync"|"async","details":"…"},"expired_tokens":["EAAG…"]}.

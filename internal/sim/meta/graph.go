@@ -164,6 +164,7 @@ func (s *Server) accept(ns *numberState, req *sendRequest, waID string, body []b
 		m.orderFault = s.takeOrderFault()
 	}
 	ns.add(m)
+	s.changed()
 	return m, nil
 }
 
@@ -209,6 +210,7 @@ func (s *Server) businessRead(w http.ResponseWriter, ns *numberState, wamid stri
 				break
 			}
 		}
+		s.changed()
 	}
 	s.mu.Unlock()
 	if m == nil || !m.inbound {

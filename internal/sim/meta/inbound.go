@@ -106,6 +106,7 @@ func (s *Server) Inject(ctx context.Context, in Inbound) (string, error) {
 	if prev, ok := s.windows[key]; !ok || ts.After(prev) {
 		s.windows[key] = ts
 	}
+	s.changed()
 	if !s.closed {
 		c := &contact{WaID: from}
 		c.Profile.Name = name

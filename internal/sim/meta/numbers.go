@@ -34,26 +34,34 @@ type numberState struct {
 	msgs    []*message            // every message of this number, oldest first
 	byID    map[string]*message   // by wamid
 	threads map[string][]*message // by customer wa_id, oldest first
+	loaded  bool                  // from the state file and not re-seeded by AddNumber yet
 }
 
 // AddNumber seeds a number and returns it with the generated fields
 // filled in. Adding an existing PhoneNumberID is idempotent: it returns
 // that number, only taking a non-empty WebhookURL as its new override.
+// One exception: the first AddNumber of a number loaded from
+// Config.StatePath re-seeds it, taking every non-empty field of spec
+// (token, names, WABA, display number) while keeping its history.
 func (s *Server) AddNumber(spec NumberSpec) Number {
 	s.mu.Lock()
 	if ns := s.numbers[spec.PhoneNumberID]; ns != nil && spec.PhoneNumberID != "" {
-		changed := spec.WebhookURL != "" && spec.WebhookURL != ns.WebhookURL
-		if changed {
+		urlChanged := spec.WebhookURL != "" && spec.WebhookURL != ns.WebhookURL
+		if urlChanged {
 			ns.WebhookURL = spec.WebhookURL
+		}
+		if s.reseed(ns, spec) || urlChanged {
+			s.changed()
 		}
 		n := ns.Number
 		s.mu.Unlock()
-		if changed {
+		if urlChanged {
 			s.hooks.wakeAll() // a parked lane may now have somewhere to go
 		}
 		return n
 	}
 	defer s.mu.Unlock()
+	defer s.changed()
 	n := Number{
 		WABAID:             spec.WABAID,
 		PhoneNumberID:      spec.PhoneNumberID,
@@ -87,11 +95,47 @@ func (s *Server) AddNumber(spec NumberSpec) Number {
 		threads: map[string][]*message{},
 	}
 	s.order = append(s.order, n.PhoneNumberID)
-	if s.tokens[n.AccessToken] == nil {
-		s.tokens[n.AccessToken] = map[string]bool{}
-	}
-	s.tokens[n.AccessToken][n.PhoneNumberID] = true
+	s.grant(n.AccessToken, n.PhoneNumberID)
 	return n
+}
+
+// reseed applies a startup seed to a number loaded from the state file,
+// once; it reports whether anything changed. A new token replaces the
+// loaded one for this number. Callers hold s.mu.
+func (s *Server) reseed(ns *numberState, spec NumberSpec) bool {
+	if !ns.loaded {
+		return false
+	}
+	ns.loaded = false
+	before := ns.Number
+	if spec.WABAID != "" {
+		ns.WABAID = spec.WABAID
+	}
+	if d, _ := digitsOnly(spec.DisplayPhoneNumber); d != "" {
+		ns.DisplayPhoneNumber = d
+	}
+	if spec.VerifiedName != "" {
+		ns.VerifiedName = spec.VerifiedName
+	}
+	if spec.AccessToken != "" && spec.AccessToken != ns.AccessToken {
+		if grants := s.tokens[ns.AccessToken]; grants != nil {
+			delete(grants, ns.PhoneNumberID)
+			if len(grants) == 0 {
+				delete(s.tokens, ns.AccessToken)
+			}
+		}
+		ns.AccessToken = spec.AccessToken
+		s.grant(ns.AccessToken, ns.PhoneNumberID)
+	}
+	return ns.Number != before
+}
+
+// grant gives token access to a number. Callers hold s.mu.
+func (s *Server) grant(token, phoneID string) {
+	if s.tokens[token] == nil {
+		s.tokens[token] = map[string]bool{}
+	}
+	s.tokens[token][phoneID] = true
 }
 
 // Numbers lists the seeded numbers in creation order.

@@ -25,6 +25,17 @@ type Config struct {
 	RetryInitial time.Duration // first backoff (default 100ms)
 	RetryMax     time.Duration // backoff cap (default 30s)
 	RetryMaxAge  time.Duration // give up on updates older than this, by Now (default 36h)
+
+	// Persistence (persist.go, state.go). With StatePath set, New loads
+	// the numbers, messages, windows, read marks and customer names from
+	// that JSON file and the simulator saves them back atomically, at
+	// most once per StateSaveInterval and once more in Close. Empty: in
+	// memory only.
+	StatePath         string
+	StateMaxMessages  int           // newest messages per number kept in the file (default 5000)
+	StateSaveInterval time.Duration // minimum time between two saves (default 500ms)
+
+	stateSaved func(error) // test hook: called after each write attempt
 }
 
 // Server is one simulated Graph API host with its numbers, messages and
@@ -46,6 +57,8 @@ type Server struct {
 	pairRate   map[pairKey]*bucket
 	faults     Faults
 	closed     bool
+	gen        uint64     // bumped on every change worth saving
+	persist    *persister // nil without StatePath
 
 	sched *scheduler
 	hooks *deliverer
@@ -77,6 +90,12 @@ func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.StateMaxMessages <= 0 {
+		cfg.StateMaxMessages = defaultStateMaxMessages
+	}
+	if cfg.StateSaveInterval <= 0 {
+		cfg.StateSaveInterval = defaultStateSaveInterval
+	}
 	s := &Server{
 		cfg:        cfg,
 		log:        cfg.Logger,
@@ -98,6 +117,10 @@ func New(cfg Config) *Server {
 	}
 	s.hooks = newDeliverer(s)
 	s.mux = s.routes()
+	if cfg.StatePath != "" {
+		s.openState()
+		s.resume()
+	}
 	return s
 }
 
@@ -113,6 +136,7 @@ func (s *Server) Handler() http.Handler { return s.mux }
 func (s *Server) SetWebhookURL(url string) {
 	s.mu.Lock()
 	s.webhookURL = url
+	s.changed()
 	s.mu.Unlock()
 	s.hooks.wakeAll()
 }
@@ -129,8 +153,9 @@ func (s *Server) callbackURL(phoneID string) string {
 }
 
 // Close stops the status timers and the webhook workers and waits for
-// them. Webhooks still queued are dropped. The HTTP handler keeps
-// answering but emits no more webhooks.
+// them, then saves the state a last time (with StatePath). Webhooks still
+// queued are dropped. The HTTP handler keeps answering but emits no more
+// webhooks, and what changes after Close is not saved.
 func (s *Server) Close() {
 	s.mu.Lock()
 	if s.closed {
@@ -141,6 +166,9 @@ func (s *Server) Close() {
 	s.mu.Unlock()
 	s.sched.close()
 	s.hooks.close()
+	if s.persist != nil {
+		s.persist.close()
+	}
 	if s.cfg.HTTPClient == nil {
 		s.client.CloseIdleConnections()
 	}

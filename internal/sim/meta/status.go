@@ -105,6 +105,7 @@ func (s *Server) emit(ns *numberState, m *message, status string, keepState bool
 		m.status = status
 	}
 	m.history = append(m.history, ev)
+	s.changed()
 	raw, err := json.Marshal(obj)
 	if err != nil {
 		s.log.Error("meta sim: encode status", "err", err)
@@ -164,6 +165,12 @@ func (s *Server) deliver(ns *numberState, m *message) {
 		s.emit(ns, m, "read", false)
 		return
 	}
+	s.scheduleAutoRead(ns, m)
+}
+
+// scheduleAutoRead has the customer read a delivered message after
+// ReadAfter. Callers hold s.mu.
+func (s *Server) scheduleAutoRead(ns *numberState, m *message) {
 	s.sched.after(s.cfg.ReadAfter, func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
