@@ -46,25 +46,27 @@ type Server struct {
 }
 
 // NewServer builds a node on b, listening on cfg.Addr (port 0 picks one).
-func NewServer(ctx context.Context, b *Base) (*Server, error) {
+func NewServer(ctx context.Context, b *Base) (_ *Server, err error) {
 	s := &Server{Base: b}
 	if err := b.claimDataDir(); err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", b.Cfg.Addr)
-	if err != nil {
+	defer func() {
+		if err != nil {
+			s.closeParts()
+		}
+	}()
+	if s.ln, err = net.Listen("tcp", b.Cfg.Addr); err != nil {
 		return nil, fmt.Errorf("listen on %s: %w (set GOHAVI_ADDR to a free address)", b.Cfg.Addr, err)
 	}
-	s.ln, s.URL = ln, "http://"+ln.Addr().String()
+	s.URL = "http://" + s.ln.Addr().String()
 	if s.login, err = b.bootstrapOwner(ctx, b.Cfg.Sandbox); err != nil {
-		ln.Close()
 		return nil, fmt.Errorf("create the first owner: %w", err)
 	}
 
 	if b.DB.Dialect == store.Postgres {
 		hub, err := realtime.NewPostgres(ctx, realtime.PostgresConfig{ConnString: b.DB.URL, Logger: b.Log})
 		if err != nil {
-			ln.Close()
 			return nil, fmt.Errorf("realtime: %w", err)
 		}
 		s.Hub = hub
@@ -100,7 +102,6 @@ func NewServer(ctx context.Context, b *Base) (*Server, error) {
 	workers := river.NewWorkers()
 	s.Outbound.Workers(workers)
 	if s.Jobs, err = jobs.New(b.DB, jobs.Config{Workers: workers, Logger: b.Log}); err != nil {
-		ln.Close()
 		return nil, err
 	}
 	s.Outbound.Jobs = s.Jobs
@@ -119,7 +120,6 @@ func NewServer(ctx context.Context, b *Base) (*Server, error) {
 	}
 	h, err := web.New(d)
 	if err != nil {
-		ln.Close()
 		return nil, err
 	}
 	s.http = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(b.Log.Handler(), slog.LevelWarn)}
@@ -141,18 +141,18 @@ func (s *Server) Run(ctx context.Context) error {
 	wg.Add(2)
 	go func() { defer wg.Done(); s.Applier.Run(workCtx) }()
 	go func() { defer wg.Done(); s.housekeeping(workCtx) }()
-	if err := s.Jobs.Start(workCtx); err != nil {
-		return fmt.Errorf("start jobs: %w", err)
-	}
-	if err := s.connectSandbox(ctx); err != nil {
-		s.Log.Error("connecting the sandbox number failed", "err", err)
-	}
-	s.announce(s.login)
-
 	var err error
-	select {
-	case <-ctx.Done():
-	case err = <-serveErr:
+	if err = s.Jobs.Start(workCtx); err != nil {
+		err = fmt.Errorf("start jobs: %w", err)
+	} else {
+		if err := s.connectSandbox(ctx); err != nil {
+			s.Log.Error("connecting the sandbox number failed", "err", err)
+		}
+		s.announce(s.login)
+		select {
+		case <-ctx.Done():
+		case err = <-serveErr:
+		}
 	}
 	s.Log.Info("shutting down")
 	cancelBase() // ends SSE streams so Shutdown does not wait on them
@@ -163,14 +163,27 @@ func (s *Server) Run(ctx context.Context) error {
 	_ = s.Jobs.Stop(shutCtx)
 	stopWork()
 	wg.Wait()
-	if s.Sim != nil {
-		s.Sim.Close()
-	}
-	_ = s.Hub.Close()
+	s.closeParts()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
 	return err
+}
+
+// closeParts releases what NewServer built; safe on a partly built node.
+func (s *Server) closeParts() {
+	if s.Writer != nil {
+		s.Writer.Close()
+	}
+	if s.Sim != nil {
+		s.Sim.Close()
+	}
+	if s.Hub != nil {
+		_ = s.Hub.Close()
+	}
+	if s.ln != nil {
+		_ = s.ln.Close()
+	}
 }
 
 func (s *Server) housekeeping(ctx context.Context) {

@@ -69,7 +69,11 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (domain.Numbe
 		var ge *whatsapp.GraphError
 		if errors.As(err, &ge) && ge.FromMeta() {
 			_, rem := ge.Explain()
-			return domain.Number{}, &domain.Error{Code: CodeMetaRejected, Message: "Meta refused: " + ge.Message, Remedy: rem, Err: err}
+			msg := "Meta refused: " + ge.Message
+			if ge.Details != "" && ge.Details != ge.Message {
+				msg += " — " + ge.Details
+			}
+			return domain.Number{}, &domain.Error{Code: CodeMetaRejected, Message: msg, Remedy: rem, Err: err}
 		}
 		return domain.Number{}, &domain.Error{Code: domain.CodeUnavailable, Message: "Could not reach the WhatsApp Cloud API to check the number.", Remedy: "Check GOHAVI_GRAPH_BASE_URL and the network, then try again.", Err: err}
 	}

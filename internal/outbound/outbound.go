@@ -87,17 +87,17 @@ func NormalizeRecipient(to string) (string, error) {
 	if strings.HasPrefix(s, "+") {
 		num, err := phonenumbers.Parse(s, "")
 		if err != nil || !phonenumbers.IsPossibleNumber(num) {
-			return "", invalid("%q is not a valid phone number", to)
+			return "", invalid("\"to\": %q is not a valid phone number", to)
 		}
 		return strings.TrimPrefix(phonenumbers.Format(num, phonenumbers.E164), "+"), nil
 	}
 	for _, r := range s {
 		if r < '0' || r > '9' {
-			return "", invalid("%q is neither an E.164 phone number nor a WhatsApp id", to)
+			return "", invalid("\"to\": %q is neither an E.164 phone number (+447700900123) nor a WhatsApp id", to)
 		}
 	}
 	if len(s) < 6 || len(s) > 15 {
-		return "", invalid("%q is not a WhatsApp id: expected 6 to 15 digits with the country code", to)
+		return "", invalid("\"to\": %q is not a WhatsApp id: expected 6 to 15 digits with the country code", to)
 	}
 	return s, nil
 }

@@ -29,8 +29,9 @@ var errUnauthenticated = domain.Errorf(domain.CodeUnauthenticated, "Log in, or s
 func (s *server) authenticate(r *http.Request) (domain.Principal, *domain.User, error) {
 	ctx := r.Context()
 	if h := r.Header.Get("Authorization"); h != "" {
-		token, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok || strings.TrimSpace(token) == "" {
+		// The scheme is case-insensitive (RFC 9110 §11.1).
+		scheme, token, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 			return domain.Principal{}, nil, errUnauthenticated
 		}
 		k, err := s.DB.APIKeyByHash(ctx, auth.HashToken(strings.TrimSpace(token)))
