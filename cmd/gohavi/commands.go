@@ -20,7 +20,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string) error
 		return err
 	}
 	log := newLogger(cfg, os.Stderr)
-	b, err := app.Open(ctx, cfg, log)
+	b, err := app.OpenForServe(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

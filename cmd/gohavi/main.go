@@ -33,29 +33,6 @@ Usage:
 Configuration comes from GOHAVI_* environment variables; 'gohavi serve -h' lists them.
 `
 
-// serveUsage lists the settings config.Load reads; keep it in step with
-// config.bindings.
-const serveUsage = `Usage: gohavi [serve] [flags]
-
-Settings come from environment variables. Each also works as a flag, which
-wins over the variable: GOHAVI_DATA_DIR is --data-dir, and so on.
-
-  GOHAVI_ADDR               listen address (default 127.0.0.1:8080)
-  GOHAVI_DATA_DIR           SQLite database, generated key, sandbox login (default ./data)
-  GOHAVI_DATABASE_URL       empty for SQLite in the data dir, or a postgres:// URL
-  GOHAVI_SECRET_KEY         32-byte key encrypting tokens; required with PostgreSQL (gohavi secret)
-  GOHAVI_META_APP_SECRET    Meta app secret verifying webhooks; empty starts the sandbox
-  GOHAVI_META_VERIFY_TOKEN  token Meta echoes in the webhook handshake
-  GOHAVI_GRAPH_BASE_URL     Graph API base URL (default https://graph.facebook.com)
-  GOHAVI_GRAPH_VERSION      Graph API version (default v25.0)
-  GOHAVI_PUBLIC_URL         URL people and Meta reach this server at
-  GOHAVI_SANDBOX            true or false (default: true when no Meta app secret is set)
-  GOHAVI_ADMIN_EMAIL        first owner's email, used when no user exists
-  GOHAVI_ADMIN_PASSWORD     first owner's password
-  GOHAVI_LOG_LEVEL          debug, info, warn or error (default info)
-  GOHAVI_LOG_FORMAT         text or json (default text)
-`
-
 func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
 
 func main() {
@@ -78,7 +55,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	switch cmd {
 	case "serve":
 		if slices.ContainsFunc(args, isHelp) {
-			fmt.Fprint(stdout, serveUsage)
+			fmt.Fprint(stdout, config.Usage())
 			return nil
 		}
 		return serve(ctx, args, getenv)

@@ -78,24 +78,53 @@ func (b *Base) Close() {
 	}
 }
 
+// OpenForServe is Open for a server: on SQLite it claims the data dir
+// first, so a refused second server touches nothing.
+func OpenForServe(ctx context.Context, cfg config.Config, log *slog.Logger) (*Base, error) {
+	lock, err := claimDataDir(cfg)
+	if err != nil {
+		return nil, err
+	}
+	b, err := Open(ctx, cfg, log)
+	if err != nil {
+		if lock != nil {
+			lock.Close()
+		}
+		return nil, err
+	}
+	b.lock = lock
+	return b, nil
+}
+
 // claimDataDir holds an exclusive flock for the life of a server: SQLite
 // mode is single-node by construction, so a second server on the same file
 // is refused (admin commands may still run beside it).
-func (b *Base) claimDataDir() error {
-	if b.Cfg.Postgres() || b.lock != nil {
-		return nil
+func claimDataDir(cfg config.Config) (*os.File, error) {
+	if cfg.Postgres() {
+		return nil, nil
 	}
-	dir := b.Cfg.DataDir
+	dir := cfg.DataDir
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir %s: %w", dir, err)
+	}
 	f, err := os.OpenFile(filepath.Join(dir, "gohavi.lock"), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
-		return fmt.Errorf("another gohavi server is using %s (SQLite allows one node; use PostgreSQL to run several)", dir)
+		return nil, fmt.Errorf("another gohavi server is using %s (SQLite allows one node; use PostgreSQL to run several)", dir)
 	}
+	return f, nil
+}
+
+func (b *Base) claimDataDir() error {
+	if b.lock != nil {
+		return nil
+	}
+	f, err := claimDataDir(b.Cfg)
 	b.lock = f
-	return nil
+	return err
 }
 
 // loadKey returns GOHAVI_SECRET_KEY, or on SQLite the key generated into

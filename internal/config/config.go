@@ -175,6 +175,22 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// Usage lists every setting with its variable, flag and default.
+func Usage() string {
+	var c Config
+	var sb strings.Builder
+	sb.WriteString("Usage: gohavi [serve] [flags]\n\nSettings come from environment variables; each also works as a flag, which wins.\n\n")
+	for _, b := range c.bindings() {
+		def := ""
+		if b.def != "" {
+			def = " (default " + b.def + ")"
+		}
+		fmt.Fprintf(&sb, "  %-25s --%-18s %s%s\n", b.env, b.flag, b.usage, def)
+	}
+	fmt.Fprintf(&sb, "  %-25s --%-18s %s\n", "GOHAVI_SANDBOX", "sandbox", "true or false (default: true when no Meta app secret is set)")
+	return sb.String()
+}
+
 func mask(s string) string {
 	if s == "" {
 		return ""
