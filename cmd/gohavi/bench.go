@@ -2,10 +2,52 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
+	"time"
+
+	"github.com/gohavi/gohavi/internal/bench"
 )
 
+const benchUsage = `usage: gohavi bench ingest [--engine sqlite|postgres] [--database-url URL] [--duration 10s]
+       [--concurrency 64] [--prefill N] [--payload-bytes 750] [--dir DIR] [--no-applier] [--no-baseline]`
+
 func benchCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
-	return fmt.Errorf("bench: not built yet")
+	if len(args) == 0 || args[0] != "ingest" {
+		return fmt.Errorf("%s", benchUsage)
+	}
+	fs := flag.NewFlagSet("bench ingest", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	var o bench.IngestOptions
+	dbURL := getenv("GOHAVI_DATABASE_URL")
+	if dbURL == "" {
+		dbURL = getenv("TEST_POSTGRES_URL")
+	}
+	fs.StringVar(&o.Engine, "engine", "sqlite", "sqlite or postgres")
+	fs.StringVar(&o.DatabaseURL, "database-url", dbURL, "PostgreSQL server for --engine postgres (GOHAVI_DATABASE_URL or TEST_POSTGRES_URL); a throwaway schema is used")
+	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "measured load per server")
+	fs.IntVar(&o.Concurrency, "concurrency", 64, "concurrent keep-alive clients")
+	fs.Int64Var(&o.Prefill, "prefill", 0, "rows in webhook_events before measuring (e.g. 2000000)")
+	fs.IntVar(&o.PayloadBytes, "payload-bytes", 750, "size of each signed webhook body")
+	fs.StringVar(&o.Dir, "dir", "", "SQLite: keep the database in this directory and reuse its rows next time (default: a temp dir)")
+	fs.BoolVar(&o.NoApplier, "no-applier", false, "measure the writer without the applier running")
+	fs.BoolVar(&o.NoBaseline, "no-baseline", false, "skip the bare net/http run")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q\n%s", fs.Arg(0), benchUsage)
+	}
+	if o.Engine == "postgres" && o.DatabaseURL == "" {
+		o.DatabaseURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	}
+	o.Progress = stdout
+	rep, err := bench.RunIngest(ctx, o)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, rep.String())
+	fmt.Fprint(stdout, rep.Details())
+	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -33,13 +32,15 @@ func (SendArgs) InsertOpts() river.InsertOpts {
 
 // Backoff is the wait before retry number attempt (1-based): 4^(n-1)
 // seconds as Meta recommends for pair-rate and throughput errors, capped
-// at 15 minutes.
+// at 15 minutes. It multiplies step by step so a large attempt cannot
+// overflow a Duration into a negative (immediate) retry.
 func Backoff(attempt int) time.Duration {
-	if attempt < 1 {
-		attempt = 1
+	const ceiling = 15 * time.Minute
+	d := time.Second
+	for n := 1; n < attempt && d < ceiling; n++ {
+		d *= 4
 	}
-	d := time.Duration(math.Pow(4, float64(attempt-1))) * time.Second
-	return min(d, 15*time.Minute)
+	return min(d, ceiling)
 }
 
 // SendWorker runs SendArgs jobs.
