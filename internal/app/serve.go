@@ -94,9 +94,8 @@ func NewServer(ctx context.Context, b *Base) (_ *Server, err error) {
 	s.graphURL = graphURL
 	graph := whatsapp.NewClient(graphURL, b.Cfg.GraphVersion, &http.Client{Timeout: 30 * time.Second})
 
-	s.Applier = ingest.NewApplier(b.DB, s.Hub, b.Clock, b.Log)
+	s.Writer, s.Applier = ingest.NewPipeline(b.DB, s.Hub, b.Clock, b.Log)
 	s.Applier.Applied = func(n int) { s.Metrics.WebhooksApplied.Add(float64(n)) }
-	s.Writer = ingest.NewWriter(b.DB, b.Clock, func([]int64) { s.Applier.Wake() })
 	s.Outbound = &outbound.Service{DB: b.DB, Graph: graph, Box: b.Box, Hub: s.Hub, Clock: b.Clock, Log: b.Log}
 	s.Numbers = &numbers.Service{DB: b.DB, Graph: graph, Box: b.Box}
 	workers := river.NewWorkers()

@@ -176,13 +176,8 @@ func prefill(ctx context.Context, db *store.DB, rows int64, progress func(string
 
 func startNode(ctx context.Context, db *store.DB, o IngestOptions, log *slog.Logger) (*node, error) {
 	n := &node{db: db, hub: realtime.NewMemory()}
-	n.applier = ingest.NewApplier(db, n.hub, domain.SystemClock{}, log)
+	n.writer, n.applier = ingest.NewPipeline(db, n.hub, domain.SystemClock{}, log)
 	n.applier.Applied = func(k int) { n.applied.Add(int64(k)) }
-	onCommit := func([]int64) { n.applier.Wake() }
-	if o.NoApplier {
-		onCommit = nil
-	}
-	n.writer = ingest.NewWriter(db, domain.SystemClock{}, onCommit)
 	h, err := web.New(web.Deps{
 		DB: db, Hub: n.hub, Writer: n.writer, Metrics: metrics.New(db, log),
 		Clock: domain.SystemClock{}, Log: log, AppSecret: o.AppSecret, Ready: db.Ping,

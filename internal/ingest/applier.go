@@ -44,12 +44,48 @@ type Applier struct {
 	log     *slog.Logger
 	wake    chan struct{}
 	batch   int
+	busy    func() bool // the writer has requests waiting (see NewPipeline)
 	Applied func(n int) // optional metrics hook
 }
 
 // NewApplier builds an applier; call Run to start it.
 func NewApplier(db *store.DB, hub Publisher, clock domain.Clock, log *slog.Logger) *Applier {
-	return &Applier{db: db, hub: hub, clock: clock, log: log, wake: make(chan struct{}, 1), batch: 500}
+	batch := 500
+	if db.Dialect == store.SQLite {
+		// SQLite has one writer: short apply transactions let the ingest
+		// writer's group commits in between, so a burst of webhooks is
+		// acknowledged at full speed and applied right behind.
+		batch = 64
+	}
+	return &Applier{db: db, hub: hub, clock: clock, log: log, wake: make(chan struct{}, 1), batch: batch}
+}
+
+// applyCtx carries what one apply transaction reuses across its events.
+type applyCtx struct {
+	tx      *store.Tx
+	out     []domain.Event
+	numbers map[string]*domain.Number // by phone_number_id; nil value = not ours
+}
+
+func newApplyCtx(tx *store.Tx) *applyCtx {
+	return &applyCtx{tx: tx, numbers: map[string]*domain.Number{}}
+}
+
+// number routes by phone_number_id, once per transaction.
+func (c *applyCtx) number(ctx context.Context, pnid string) (*domain.Number, error) {
+	if n, ok := c.numbers[pnid]; ok {
+		return n, nil
+	}
+	n, err := c.tx.NumberByPhoneNumberID(ctx, pnid)
+	if domain.IsNotFound(err) {
+		c.numbers[pnid] = nil
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.numbers[pnid] = &n
+	return &n, nil
 }
 
 // Wake asks the applier to look for new events now.
@@ -72,6 +108,7 @@ func (a *Applier) Run(ctx context.Context) {
 			a.log.Error("applying webhooks", "err", err)
 		}
 		if n >= a.batch {
+			a.yield(ctx)
 			continue
 		}
 		select {
@@ -80,6 +117,24 @@ func (a *Applier) Run(ctx context.Context) {
 		case <-a.wake:
 		case <-tick.C:
 		}
+	}
+}
+
+// yieldFor is how long the applier steps aside, between batches, while
+// webhooks wait to be acknowledged. Acknowledging first matters more:
+// Meta retries slow deliveries (and a retry is a duplicate to absorb);
+// the backlog is applied as soon as the burst eases.
+const yieldFor = 25 * time.Millisecond
+
+func (a *Applier) yield(ctx context.Context) {
+	if a.busy == nil || !a.busy() {
+		return
+	}
+	t := time.NewTimer(yieldFor)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
 	}
 }
 
@@ -94,8 +149,10 @@ func (a *Applier) ApplyPending(ctx context.Context) (int, error) {
 		}
 		n = len(evs)
 		ids := make([]int64, 0, len(evs))
+		ac := newApplyCtx(tx)
+		defer func() { out = ac.out }()
 		for _, ev := range evs {
-			if err := a.applyEvent(ctx, tx, ev.Body, &out); err != nil {
+			if err := a.applyEvent(ctx, ac, ev.Body); err != nil {
 				return fmt.Errorf("event %d: %w", ev.ID, err)
 			}
 			ids = append(ids, ev.ID)
@@ -127,7 +184,9 @@ func (a *Applier) applyOneByOne(ctx context.Context, batchErr error) (int, error
 				return err
 			}
 			claimed = &evs[0]
-			if applyErr = a.applyEvent(ctx, tx, claimed.Body, &out); applyErr != nil {
+			ac := newApplyCtx(tx)
+			defer func() { out = ac.out }()
+			if applyErr = a.applyEvent(ctx, ac, claimed.Body); applyErr != nil {
 				return applyErr
 			}
 			return tx.MarkWebhookEventsApplied(ctx, []int64{claimed.ID})
@@ -158,7 +217,7 @@ func (a *Applier) publish(ctx context.Context, evs []domain.Event) {
 
 // applyEvent applies one raw delivery. A body that is not a webhook at all
 // is kept (it was stored) but has nothing to apply.
-func (a *Applier) applyEvent(ctx context.Context, tx *store.Tx, body []byte, out *[]domain.Event) error {
+func (a *Applier) applyEvent(ctx context.Context, ac *applyCtx, body []byte) error {
 	p, err := whatsapp.Parse(body)
 	if err != nil || p.Object != "whatsapp_business_account" {
 		return nil
@@ -172,7 +231,7 @@ func (a *Applier) applyEvent(ctx context.Context, tx *store.Tx, body []byte, out
 			if err != nil {
 				continue
 			}
-			if err := a.applyMessages(ctx, tx, v, out); err != nil {
+			if err := a.applyMessages(ctx, ac, v); err != nil {
 				return err
 			}
 		}

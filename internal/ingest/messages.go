@@ -13,13 +13,10 @@ import (
 // so opens the 24-hour window). A "system" notice is WhatsApp's, not theirs.
 func opensWindow(typ string) bool { return typ != "system" }
 
-func (a *Applier) applyMessages(ctx context.Context, tx *store.Tx, v whatsapp.MessagesValue, out *[]domain.Event) error {
-	num, err := tx.NumberByPhoneNumberID(ctx, v.Metadata.PhoneNumberID)
-	if domain.IsNotFound(err) {
-		return nil // not ours (any more): kept in webhook_events, ignored
-	}
-	if err != nil {
-		return err
+func (a *Applier) applyMessages(ctx context.Context, ac *applyCtx, v whatsapp.MessagesValue) error {
+	num, err := ac.number(ctx, v.Metadata.PhoneNumberID)
+	if err != nil || num == nil {
+		return err // nil number: not ours (any more); kept in webhook_events, ignored
 	}
 	names := make(map[string]string, len(v.Contacts))
 	for _, c := range v.Contacts {
@@ -29,24 +26,25 @@ func (a *Applier) applyMessages(ctx context.Context, tx *store.Tx, v whatsapp.Me
 		if m.From == "" || m.ID == "" {
 			continue
 		}
-		if err := a.applyInbound(ctx, tx, num, m, names[m.From], out); err != nil {
+		if err := a.applyInbound(ctx, ac, *num, m, names[m.From]); err != nil {
 			return err
 		}
 	}
 	for _, s := range v.Statuses {
-		if err := a.applyStatus(ctx, tx, num, s, out); err != nil {
+		if err := a.applyStatus(ctx, ac, *num, s); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (a *Applier) applyInbound(ctx context.Context, tx *store.Tx, num domain.Number, m whatsapp.InboundMessage, name string, out *[]domain.Event) error {
+func (a *Applier) applyInbound(ctx context.Context, ac *applyCtx, num domain.Number, m whatsapp.InboundMessage, name string) error {
+	tx := ac.tx
 	contact, err := tx.UpsertContact(ctx, num.WorkspaceID, m.From, "+"+m.From, name)
 	if err != nil {
 		return err
 	}
-	conv, err := tx.EnsureConversation(ctx, num.WorkspaceID, num.ID, contact.ID)
+	convID, err := tx.EnsureConversation(ctx, num.WorkspaceID, num.ID, contact.ID)
 	if err != nil {
 		return err
 	}
@@ -59,7 +57,7 @@ func (a *Applier) applyInbound(ctx context.Context, tx *store.Tx, num domain.Num
 		replyTo = m.Context.ID
 	}
 	msg := domain.Message{
-		WorkspaceID: num.WorkspaceID, ConversationID: conv.ID, NumberID: num.ID, ContactID: contact.ID,
+		WorkspaceID: num.WorkspaceID, ConversationID: convID, NumberID: num.ID, ContactID: contact.ID,
 		Direction: domain.Inbound, Type: m.Type, Text: m.FullText(), Payload: m.TypePayload(),
 		WAMID: m.ID, Status: domain.StatusReceived, ReplyTo: replyTo, Timestamp: ts,
 	}
@@ -67,15 +65,16 @@ func (a *Applier) applyInbound(ctx context.Context, tx *store.Tx, num domain.Num
 	if err != nil || !inserted {
 		return err // a retried delivery changes nothing
 	}
+	var conv domain.Conversation
 	if opensWindow(m.Type) {
-		conv, err = tx.NoteInbound(ctx, conv.ID, domain.Millis(ts), domain.Millis(domain.WindowExpiry(ts)), stored.Text)
+		conv, err = tx.NoteInbound(ctx, convID, domain.Millis(ts), domain.Millis(domain.WindowExpiry(ts)), stored.Text, contact)
 	} else {
-		conv, err = tx.NoteOutbound(ctx, conv.ID, domain.Millis(ts), stored.Text)
+		conv, err = tx.NoteOutbound(ctx, convID, domain.Millis(ts), stored.Text, contact)
 	}
 	if err != nil {
 		return err
 	}
-	*out = append(*out,
+	ac.out = append(ac.out,
 		view.Event(num.WorkspaceID, domain.EventMessageCreated, view.NewMessage(stored, whatsapp.Describe)),
 		view.Event(num.WorkspaceID, domain.EventConversationUpdated, view.NewConversation(conv, a.clock.Now())))
 	return nil
@@ -89,7 +88,8 @@ var statusByName = map[string]domain.Status{
 	"failed":    domain.StatusFailed,
 }
 
-func (a *Applier) applyStatus(ctx context.Context, tx *store.Tx, num domain.Number, s whatsapp.StatusUpdate, out *[]domain.Event) error {
+func (a *Applier) applyStatus(ctx context.Context, ac *applyCtx, num domain.Number, s whatsapp.StatusUpdate) error {
+	tx := ac.tx
 	st, ok := statusByName[s.Status]
 	if !ok || s.ID == "" {
 		return nil
@@ -118,6 +118,6 @@ func (a *Applier) applyStatus(ctx context.Context, tx *store.Tx, num domain.Numb
 	if err != nil || !changed {
 		return err
 	}
-	*out = append(*out, view.Event(num.WorkspaceID, domain.EventMessageUpdated, view.NewMessage(updated, whatsapp.Describe)))
+	ac.out = append(ac.out, view.Event(num.WorkspaceID, domain.EventMessageUpdated, view.NewMessage(updated, whatsapp.Describe)))
 	return nil
 }

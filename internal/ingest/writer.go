@@ -12,7 +12,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gohavi/gohavi/internal/domain"
 	"github.com/gohavi/gohavi/internal/store"
@@ -34,9 +36,23 @@ type Writer struct {
 	maxBatch int
 	onCommit func(ids []int64)
 
-	mu     sync.RWMutex
-	closed bool
-	wg     sync.WaitGroup
+	mu      sync.RWMutex
+	closed  bool
+	wg      sync.WaitGroup
+	waiting atomic.Int64 // requests queued or being committed
+}
+
+// Busy reports whether requests are waiting for a commit right now.
+func (w *Writer) Busy() bool { return w.waiting.Load() > 0 }
+
+// NewPipeline wires a writer and an applier together: each commit wakes
+// the applier, and the applier gives way while webhooks wait for a commit,
+// so a burst is acknowledged at full speed and applied right behind it.
+func NewPipeline(db *store.DB, hub Publisher, clock domain.Clock, log *slog.Logger) (*Writer, *Applier) {
+	a := NewApplier(db, hub, clock, log)
+	w := NewWriter(db, clock, func([]int64) { a.Wake() })
+	a.busy = w.Busy
+	return w, a
 }
 
 // NewWriter starts the writer goroutine. onCommit (may be nil) learns the
@@ -58,6 +74,8 @@ func (w *Writer) Store(ctx context.Context, body []byte) (id int64, dup bool, er
 		w.mu.RUnlock()
 		return 0, false, ErrClosed
 	}
+	w.waiting.Add(1)
+	defer w.waiting.Add(-1)
 	select {
 	case w.in <- r:
 	case <-ctx.Done():

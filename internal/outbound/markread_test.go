@@ -111,8 +111,7 @@ func TestMarkConversationReadWithoutInbound(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			conv, err := tx.EnsureConversation(ctx, e.ws.ID, e.num.ID, c.ID)
-			convID = conv.ID
+			convID, err = tx.EnsureConversation(ctx, e.ws.ID, e.num.ID, c.ID)
 			return err
 		})
 		if err != nil {

@@ -78,12 +78,12 @@ func (s *Service) Submit(ctx context.Context, req Request) (domain.Message, erro
 		if err != nil {
 			return err
 		}
-		c, err := tx.EnsureConversation(ctx, req.WorkspaceID, num.ID, contact.ID)
+		convID, err := tx.EnsureConversation(ctx, req.WorkspaceID, num.ID, contact.ID)
 		if err != nil {
 			return err
 		}
 		m := domain.Message{
-			WorkspaceID: req.WorkspaceID, ConversationID: c.ID, NumberID: num.ID, ContactID: contact.ID,
+			WorkspaceID: req.WorkspaceID, ConversationID: convID, NumberID: num.ID, ContactID: contact.ID,
 			Direction: domain.Outbound, Type: req.Type, Text: summary(req), Payload: req.Body,
 			Status: domain.StatusQueued, ReplyTo: req.ReplyTo, SentBy: req.SentBy,
 		}
@@ -93,7 +93,7 @@ func (s *Service) Submit(ctx context.Context, req Request) (domain.Message, erro
 		if msg, _, err = tx.InsertMessage(ctx, m); err != nil {
 			return err
 		}
-		if conv, err = tx.NoteOutbound(ctx, c.ID, tx.Now(), msg.Text); err != nil {
+		if conv, err = tx.NoteOutbound(ctx, convID, tx.Now(), msg.Text, contact); err != nil {
 			return err
 		}
 		_, err = s.Jobs.InsertTx(ctx, tx.SQL(), SendArgs{MessageID: msg.ID}, nil)

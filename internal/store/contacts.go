@@ -19,13 +19,15 @@ func scanContact(row interface{ Scan(...any) error }) (domain.Contact, error) {
 // UpsertContact finds or creates the contact with waID. A non-empty name
 // replaces the stored one: WhatsApp profile names change.
 func (tx *Tx) UpsertContact(ctx context.Context, workspaceID int64, waID, phone, name string) (domain.Contact, error) {
-	return scanContact(tx.tx.QueryRowContext(ctx, `INSERT INTO contacts(workspace_id, wa_id, phone, name, created_at, updated_at)
+	return scanContact(tx.queryRow(ctx, qUpsertContact, workspaceID, clean(waID), clean(phone), clean(name), tx.now))
+}
+
+var qUpsertContact = hot(`INSERT INTO contacts(workspace_id, wa_id, phone, name, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $5)
 		ON CONFLICT (workspace_id, wa_id) DO UPDATE SET
 		  name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE contacts.name END,
 		  updated_at = CASE WHEN excluded.name <> '' AND excluded.name <> contacts.name THEN excluded.updated_at ELSE contacts.updated_at END
-		RETURNING `+contactCols, workspaceID, clean(waID), clean(phone), clean(name), tx.now))
-}
+		RETURNING ` + contactCols)
 
 // ContactByWaID finds a contact of one workspace by WhatsApp id.
 func (db *DB) ContactByWaID(ctx context.Context, workspaceID int64, waID string) (domain.Contact, error) {

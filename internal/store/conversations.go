@@ -23,16 +23,29 @@ func scanConversation(row interface{ Scan(...any) error }) (domain.Conversation,
 	return v, notFound(err)
 }
 
-// EnsureConversation returns the conversation between a number and a
-// contact, creating it on first contact.
-func (tx *Tx) EnsureConversation(ctx context.Context, workspaceID, numberID, contactID int64) (domain.Conversation, error) {
+// EnsureConversation returns the id of the conversation between a number
+// and a contact, creating it on first contact.
+func (tx *Tx) EnsureConversation(ctx context.Context, workspaceID, numberID, contactID int64) (int64, error) {
 	var id int64
-	err := tx.tx.QueryRowContext(ctx, `INSERT INTO conversations(workspace_id, number_id, contact_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
-		ON CONFLICT (number_id, contact_id) DO UPDATE SET number_id = excluded.number_id RETURNING id`, workspaceID, numberID, contactID, tx.now).Scan(&id)
-	if err != nil {
-		return domain.Conversation{}, err
-	}
-	return tx.conversation(ctx, id)
+	err := tx.queryRow(ctx, qEnsureConversation, workspaceID, numberID, contactID, tx.now).Scan(&id)
+	return id, err
+}
+
+var qEnsureConversation = hot(`INSERT INTO conversations(workspace_id, number_id, contact_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
+		ON CONFLICT (number_id, contact_id) DO UPDATE SET number_id = excluded.number_id RETURNING id`)
+
+// convOnlyCols are a conversation's own columns, for RETURNING (which
+// cannot join); the caller attaches the contact it already holds.
+const convOnlyCols = `id, workspace_id, number_id, contact_id, last_message_at, last_inbound_at, window_expires_at, last_message_text, unread_count, created_at, updated_at`
+
+func scanConversationWith(row interface{ Scan(...any) error }, contact domain.Contact) (domain.Conversation, error) {
+	var v domain.Conversation
+	var lm, li, we, created, updated int64
+	err := row.Scan(&v.ID, &v.WorkspaceID, &v.NumberID, &v.ContactID, &lm, &li, &we, &v.LastMessageText, &v.UnreadCount, &created, &updated)
+	v.LastMessageAt, v.LastInboundAt, v.WindowExpiresAt = domain.FromMillis(lm), domain.FromMillis(li), domain.FromMillis(we)
+	v.CreatedAt, v.UpdatedAt = domain.FromMillis(created), domain.FromMillis(updated)
+	v.Contact = contact
+	return v, notFound(err)
 }
 
 func (tx *Tx) conversation(ctx context.Context, id int64) (domain.Conversation, error) {
@@ -47,33 +60,30 @@ func (db *DB) ConversationFor(ctx context.Context, workspaceID, numberID, contac
 // NoteInbound records a customer message at ts: it refreshes the service
 // window to expires, bumps the unread count and the preview. Values only move
 // forward so replayed or out-of-order webhooks cannot shorten the window.
-func (tx *Tx) NoteInbound(ctx context.Context, convID, ts, expires int64, text string) (domain.Conversation, error) {
-	_, err := tx.tx.ExecContext(ctx, `UPDATE conversations SET
+// contact is the conversation's contact, attached to the result.
+func (tx *Tx) NoteInbound(ctx context.Context, convID, ts, expires int64, text string, contact domain.Contact) (domain.Conversation, error) {
+	return scanConversationWith(tx.queryRow(ctx, qNoteInbound, convID, ts, expires, clean(text), tx.now), contact)
+}
+
+var qNoteInbound = hot(`UPDATE conversations SET
 		last_message_text = CASE WHEN $2 >= last_message_at THEN $4 ELSE last_message_text END,
 		last_message_at = CASE WHEN $2 > last_message_at THEN $2 ELSE last_message_at END,
 		last_inbound_at = CASE WHEN $2 > last_inbound_at THEN $2 ELSE last_inbound_at END,
 		window_expires_at = CASE WHEN $3 > window_expires_at THEN $3 ELSE window_expires_at END,
 		unread_count = unread_count + 1,
 		updated_at = $5
-		WHERE id = $1`, convID, ts, expires, clean(text), tx.now)
-	if err != nil {
-		return domain.Conversation{}, err
-	}
-	return tx.conversation(ctx, convID)
-}
+		WHERE id = $1 RETURNING ` + convOnlyCols)
 
 // NoteOutbound records a business message at ts in the preview.
-func (tx *Tx) NoteOutbound(ctx context.Context, convID, ts int64, text string) (domain.Conversation, error) {
-	_, err := tx.tx.ExecContext(ctx, `UPDATE conversations SET
+func (tx *Tx) NoteOutbound(ctx context.Context, convID, ts int64, text string, contact domain.Contact) (domain.Conversation, error) {
+	return scanConversationWith(tx.queryRow(ctx, qNoteOutbound, convID, ts, clean(text), tx.now), contact)
+}
+
+var qNoteOutbound = hot(`UPDATE conversations SET
 		last_message_text = CASE WHEN $2 >= last_message_at THEN $3 ELSE last_message_text END,
 		last_message_at = CASE WHEN $2 > last_message_at THEN $2 ELSE last_message_at END,
 		updated_at = $4
-		WHERE id = $1`, convID, ts, clean(text), tx.now)
-	if err != nil {
-		return domain.Conversation{}, err
-	}
-	return tx.conversation(ctx, convID)
-}
+		WHERE id = $1 RETURNING ` + convOnlyCols)
 
 // ListConversations lists a workspace's conversations, most recent first.
 func (db *DB) ListConversations(ctx context.Context, workspaceID int64, limit int) ([]domain.Conversation, error) {

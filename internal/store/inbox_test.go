@@ -99,10 +99,12 @@ func TestContactsConversationsMessages(t *testing.T) {
 			if c2, err := tx.UpsertContact(ctx, a.ID, "447700900123", "+447700900123", ""); err != nil || c2.ID != c.ID || c2.Name != "Ada" {
 				t.Errorf("upsert with empty name: %v %+v", err, c2)
 			}
-			if conv, err = tx.EnsureConversation(ctx, a.ID, na.ID, c.ID); err != nil {
+			convID, err := tx.EnsureConversation(ctx, a.ID, na.ID, c.ID)
+			if err != nil {
 				return err
 			}
-			if again, _ := tx.EnsureConversation(ctx, a.ID, na.ID, c.ID); again.ID != conv.ID {
+			conv.ID = convID
+			if again, _ := tx.EnsureConversation(ctx, a.ID, na.ID, c.ID); again != convID {
 				t.Errorf("second EnsureConversation made a new one")
 			}
 			m := domain.Message{WorkspaceID: a.ID, ConversationID: conv.ID, NumberID: na.ID, ContactID: c.ID, Direction: domain.Inbound, Type: "text", Text: "hi", WAMID: "wamid.in1", Status: domain.StatusReceived, Timestamp: ts}
@@ -113,13 +115,13 @@ func TestContactsConversationsMessages(t *testing.T) {
 			if _, ok, err := tx.InsertMessage(ctx, m); err != nil || ok {
 				t.Errorf("duplicate wamid inserted: %v %v", ok, err)
 			}
-			conv, err = tx.NoteInbound(ctx, conv.ID, domain.Millis(ts), domain.Millis(domain.WindowExpiry(ts)), "hi")
+			conv, err = tx.NoteInbound(ctx, convID, domain.Millis(ts), domain.Millis(domain.WindowExpiry(ts)), "hi", c)
 			if err != nil {
 				return err
 			}
 			// An older message replayed late must not shorten the window.
 			old := ts.Add(-time.Hour)
-			conv, err = tx.NoteInbound(ctx, conv.ID, domain.Millis(old), domain.Millis(domain.WindowExpiry(old)), "older")
+			conv, err = tx.NoteInbound(ctx, convID, domain.Millis(old), domain.Millis(domain.WindowExpiry(old)), "older", c)
 			return err
 		})
 		if err != nil {
@@ -169,7 +171,7 @@ func TestContactsConversationsMessages(t *testing.T) {
 			if _, ok, err := tx.InsertMessage(ctx, m); err != nil || !ok {
 				return fmt.Errorf("second queued message: %v %v", ok, err)
 			}
-			_, err = tx.NoteOutbound(ctx, conv.ID, tx.Now(), "hello")
+			_, err = tx.NoteOutbound(ctx, conv.ID, tx.Now(), "hello", conv.Contact)
 			return err
 		})
 		if err != nil {

@@ -41,11 +41,7 @@ func (tx *Tx) InsertMessage(ctx context.Context, m domain.Message) (out domain.M
 	if ts == 0 {
 		ts = tx.now
 	}
-	out, err = scanMessage(tx.tx.QueryRowContext(ctx, `INSERT INTO messages(workspace_id, conversation_id, number_id, contact_id, direction, type, text, payload, wamid, status, status_rank,
-		error_code, error_title, error_detail, reply_to, sent_by, ts, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)
-		ON CONFLICT (number_id, wamid) WHERE wamid IS NOT NULL DO NOTHING
-		RETURNING `+messageCols,
+	out, err = scanMessage(tx.queryRow(ctx, qInsertMessage,
 		m.WorkspaceID, m.ConversationID, m.NumberID, m.ContactID, string(m.Direction), clean(m.Type), clean(m.Text), m.Payload, nullable(clean(m.WAMID)), string(m.Status), m.Status.Rank(),
 		m.ErrorCode, clean(m.ErrorTitle), clean(m.ErrorDetail), clean(m.ReplyTo), m.SentBy, ts, tx.now))
 	if domain.IsNotFound(err) {
@@ -53,6 +49,12 @@ func (tx *Tx) InsertMessage(ctx context.Context, m domain.Message) (out domain.M
 	}
 	return out, err == nil, err
 }
+
+var qInsertMessage = hot(`INSERT INTO messages(workspace_id, conversation_id, number_id, contact_id, direction, type, text, payload, wamid, status, status_rank,
+		error_code, error_title, error_detail, reply_to, sent_by, ts, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)
+		ON CONFLICT (number_id, wamid) WHERE wamid IS NOT NULL DO NOTHING
+		RETURNING ` + messageCols)
 
 // StatusChange is a delivery-status update for one outbound message.
 type StatusChange struct {
@@ -63,30 +65,29 @@ type StatusChange struct {
 	ErrorDetail string
 }
 
-// UpdateMessageStatus moves a message forward to ch.Status. It never moves
-// a message backwards (a late "delivered" after "read" changes nothing) and
-// reports whether anything changed.
+// UpdateMessageStatus moves a message forward to ch.Status, and records
+// ch.WAMID if it has none. It never moves a message backwards (a late
+// "delivered" after "read" changes nothing) and reports whether anything
+// changed; one statement, as the applier runs it for every status webhook.
 func (tx *Tx) UpdateMessageStatus(ctx context.Context, id int64, ch StatusChange) (domain.Message, bool, error) {
-	changed := false
-	if ch.WAMID != "" {
-		res, err := tx.tx.ExecContext(ctx, `UPDATE messages SET wamid = $1, updated_at = $2 WHERE id = $3 AND wamid IS NULL`, ch.WAMID, tx.now, id)
-		if err != nil {
-			return domain.Message{}, false, err
-		}
-		n, _ := res.RowsAffected()
-		changed = n > 0
+	m, err := scanMessage(tx.queryRow(ctx, qUpdateStatus, nullable(clean(ch.WAMID)), string(ch.Status), ch.Status.Rank(), ch.ErrorCode, clean(ch.ErrorTitle), clean(ch.ErrorDetail), tx.now, id))
+	if domain.IsNotFound(err) {
+		m, err = tx.MessageByID(ctx, id) // nothing to change
+		return m, false, err
 	}
-	res, err := tx.tx.ExecContext(ctx, `UPDATE messages SET status = $1, status_rank = $2, error_code = $3, error_title = $4, error_detail = $5, updated_at = $6
-		WHERE id = $7 AND status_rank < $2`, string(ch.Status), ch.Status.Rank(), ch.ErrorCode, clean(ch.ErrorTitle), clean(ch.ErrorDetail), tx.now, id)
-	if err != nil {
-		return domain.Message{}, false, err
-	}
-	if n, _ := res.RowsAffected(); n > 0 {
-		changed = true
-	}
-	m, err := tx.MessageByID(ctx, id)
-	return m, changed, err
+	return m, err == nil, err
 }
+
+var qUpdateStatus = hot(`UPDATE messages SET
+		wamid = COALESCE(wamid, CAST($1 AS TEXT)),
+		status = CASE WHEN status_rank < $3 THEN $2 ELSE status END,
+		error_code = CASE WHEN status_rank < $3 THEN $4 ELSE error_code END,
+		error_title = CASE WHEN status_rank < $3 THEN $5 ELSE error_title END,
+		error_detail = CASE WHEN status_rank < $3 THEN $6 ELSE error_detail END,
+		status_rank = CASE WHEN status_rank < $3 THEN $3 ELSE status_rank END,
+		updated_at = $7
+		WHERE id = $8 AND (status_rank < $3 OR (wamid IS NULL AND CAST($1 AS TEXT) IS NOT NULL))
+		RETURNING ` + messageCols)
 
 // ResetMessageStatus sets a status unconditionally, for the sender's own
 // bookkeeping (for example "sending" back to "queued" before a retry).
@@ -98,13 +99,17 @@ func (tx *Tx) ResetMessageStatus(ctx context.Context, id int64, st domain.Status
 // MessageByID reads a message inside the transaction, unscoped: used by
 // workers that were handed the id by our own code.
 func (tx *Tx) MessageByID(ctx context.Context, id int64) (domain.Message, error) {
-	return scanMessage(tx.tx.QueryRowContext(ctx, `SELECT `+messageCols+` FROM messages WHERE id = $1`, id))
+	return scanMessage(tx.queryRow(ctx, qMessageByID, id))
 }
+
+var qMessageByID = hot(`SELECT ` + messageCols + ` FROM messages WHERE id = $1`)
 
 // MessageByWAMID finds a number's message by Meta's id.
 func (tx *Tx) MessageByWAMID(ctx context.Context, numberID int64, wamid string) (domain.Message, error) {
-	return scanMessage(tx.tx.QueryRowContext(ctx, `SELECT `+messageCols+` FROM messages WHERE number_id = $1 AND wamid = $2`, numberID, wamid))
+	return scanMessage(tx.queryRow(ctx, qMessageByWAMID, numberID, wamid))
 }
+
+var qMessageByWAMID = hot(`SELECT ` + messageCols + ` FROM messages WHERE number_id = $1 AND wamid = $2`)
 
 // MessageByID finds a message of one workspace.
 func (db *DB) MessageByID(ctx context.Context, workspaceID, id int64) (domain.Message, error) {

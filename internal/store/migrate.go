@@ -57,7 +57,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return db.WithMigrationLock(ctx, func() error {
+	err = db.WithMigrationLock(ctx, func() error {
 		if _, err := db.W.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS gohavi_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
 			return fmt.Errorf("migrations table: %w", err)
 		}
@@ -68,6 +68,10 @@ func (db *DB) Migrate(ctx context.Context) error {
 		}
 		return nil
 	})
+	if err == nil {
+		db.prepareHot(ctx)
+	}
+	return err
 }
 
 func (db *DB) applyMigration(ctx context.Context, m migration) error {

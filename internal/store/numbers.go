@@ -61,5 +61,7 @@ func (db *DB) NumberByPhoneNumberID(ctx context.Context, phoneNumberID string) (
 // NumberByPhoneNumberID is the in-transaction form of the webhook routing
 // lookup.
 func (tx *Tx) NumberByPhoneNumberID(ctx context.Context, phoneNumberID string) (domain.Number, error) {
-	return scanNumber(tx.tx.QueryRowContext(ctx, `SELECT `+numberCols+` FROM numbers WHERE phone_number_id = $1`, phoneNumberID))
+	return scanNumber(tx.queryRow(ctx, qNumberByPNID, phoneNumberID))
 }
+
+var qNumberByPNID = hot(`SELECT ` + numberCols + ` FROM numbers WHERE phone_number_id = $1`)

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -42,6 +43,11 @@ type DB struct {
 	URL     string        // Postgres connection string, empty on SQLite
 	Path    string        // SQLite file, empty on Postgres
 	Clock   domain.Clock
+
+	stmtMu sync.RWMutex
+	stmts  map[string]*sql.Stmt // SQLite: hot statements prepared on the writer
+	stopCk context.CancelFunc   // SQLite: stops the checkpointer
+	ckDone chan struct{}
 }
 
 // Open connects to url: a postgres:// or postgresql:// URL selects
@@ -59,11 +65,16 @@ func Open(ctx context.Context, dsn string, clock domain.Clock) (*DB, error) {
 func sqliteDSN(path string, writer bool) string {
 	q := url.Values{}
 	// busy_timeout first: the other pragmas may need the lock.
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)", "cache_size(-32000)"} {
+	// temp_store in memory: a multi-row upsert's statement journal would
+	// otherwise go to a temp file on every group commit.
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)", "cache_size(-32000)", "temp_store(MEMORY)"} {
 		q.Add("_pragma", p)
 	}
 	if writer {
 		q.Set("_txlock", "immediate")
+		// Checkpoints run beside the writer (see checkpointer), not inside
+		// a group commit that requests are waiting on.
+		q.Add("_pragma", "wal_autocheckpoint(0)")
 	}
 	return "file:" + path + "?" + q.Encode()
 }
@@ -92,7 +103,33 @@ func openSQLite(ctx context.Context, path string, clock domain.Clock) (*DB, erro
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	return &DB{Dialect: SQLite, W: w, R: r, Path: path, Clock: clock}, nil
+	db := &DB{Dialect: SQLite, W: w, R: r, Path: path, Clock: clock}
+	db.startCheckpointer()
+	return db, nil
+}
+
+// checkpointInterval bounds how far the WAL grows between checkpoints.
+const checkpointInterval = 100 * time.Millisecond
+
+// startCheckpointer copies the WAL back into the database from a reader
+// connection. PASSIVE never blocks the writer or readers; when the WAL is
+// fully copied, the writer starts it over from the beginning.
+func (db *DB) startCheckpointer() {
+	ctx, cancel := context.WithCancel(context.Background())
+	db.stopCk, db.ckDone = cancel, make(chan struct{})
+	go func() {
+		defer close(db.ckDone)
+		t := time.NewTicker(checkpointInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				_, _ = db.R.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
+			}
+		}
+	}()
 }
 
 func openPostgres(ctx context.Context, dsn string, clock domain.Clock) (*DB, error) {
@@ -119,6 +156,12 @@ func openPostgres(ctx context.Context, dsn string, clock domain.Clock) (*DB, err
 
 // Close releases all connections.
 func (db *DB) Close() error {
+	if db.stopCk != nil {
+		db.stopCk()
+		<-db.ckDone
+		_, _ = db.R.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+	}
+	db.closeStmts()
 	var errs []error
 	errs = append(errs, db.W.Close())
 	if db.R != db.W {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 )
@@ -128,11 +129,17 @@ func (db *DB) CountWebhookEvents(ctx context.Context) (total, unapplied int64, e
 // and rows locked by another node are skipped, so nodes share the backlog
 // without applying an event twice.
 func (tx *Tx) ClaimUnappliedWebhookEvents(ctx context.Context, limit int) ([]WebhookEvent, error) {
-	q := `SELECT id, hash, body, received_at FROM webhook_events WHERE applied_at IS NULL ORDER BY id LIMIT $1`
+	q := qClaimEvents
 	if tx.db.Dialect == Postgres {
 		q += ` FOR UPDATE SKIP LOCKED`
 	}
-	rows, err := tx.tx.QueryContext(ctx, q, limit)
+	var rows *sql.Rows
+	var err error
+	if st := tx.db.prepared(q); st != nil {
+		rows, err = tx.tx.StmtContext(ctx, st).QueryContext(ctx, limit)
+	} else {
+		rows, err = tx.tx.QueryContext(ctx, q, limit)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -147,6 +154,8 @@ func (tx *Tx) ClaimUnappliedWebhookEvents(ctx context.Context, limit int) ([]Web
 	}
 	return out, rows.Err()
 }
+
+var qClaimEvents = hot(`SELECT id, hash, body, received_at FROM webhook_events WHERE applied_at IS NULL ORDER BY id LIMIT $1`)
 
 // MarkWebhookEventFailed sets an event aside with the reason it could not
 // be applied; the raw body stays for inspection and replay.
