@@ -33,6 +33,7 @@ func benchCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(
 	fs.StringVar(&o.Dir, "dir", "", "SQLite: keep the database in this directory and reuse its rows next time (default: a temp dir)")
 	fs.BoolVar(&o.NoApplier, "no-applier", false, "measure the writer without the applier running")
 	fs.BoolVar(&o.NoBaseline, "no-baseline", false, "skip the bare net/http run")
+	fs.DurationVar(&o.Drain, "drain", 2*time.Minute, "after the load, wait up to this long for the applier to apply the backlog, and report its rate (0: skip)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}

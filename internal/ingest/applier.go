@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gohavi/gohavi/internal/domain"
@@ -44,20 +45,23 @@ type Applier struct {
 	log     *slog.Logger
 	wake    chan struct{}
 	batch   int
+	workers int // concurrent apply loops
 	busy    func() bool // the writer has requests waiting (see NewPipeline)
 	Applied func(n int) // optional metrics hook
 }
 
 // NewApplier builds an applier; call Run to start it.
 func NewApplier(db *store.DB, hub Publisher, clock domain.Clock, log *slog.Logger) *Applier {
-	batch := 500
+	// PostgreSQL: applying is bound by round trips, not CPU, and claims
+	// skip each other's rows, so several loops run side by side.
+	batch, workers := 100, 4
 	if db.Dialect == store.SQLite {
 		// SQLite has one writer: short apply transactions let the ingest
 		// writer's group commits in between, so a burst of webhooks is
 		// acknowledged at full speed and applied right behind.
-		batch = 64
+		batch, workers = 64, 1
 	}
-	return &Applier{db: db, hub: hub, clock: clock, log: log, wake: make(chan struct{}, 1), batch: batch}
+	return &Applier{db: db, hub: hub, clock: clock, log: log, wake: make(chan struct{}, workers), batch: batch, workers: workers}
 }
 
 // applyCtx carries what one apply transaction reuses across its events.
@@ -100,6 +104,15 @@ func (a *Applier) Wake() {
 // left unapplied (crash recovery), then new events as they are committed.
 // The periodic pass picks up events another node stored but did not apply.
 func (a *Applier) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for i := range a.workers {
+		wg.Add(1)
+		go func() { defer wg.Done(); a.loop(ctx, i) }()
+	}
+	wg.Wait()
+}
+
+func (a *Applier) loop(ctx context.Context, i int) {
 	tick := time.NewTicker(5 * time.Second)
 	defer tick.Stop()
 	for {
@@ -108,7 +121,8 @@ func (a *Applier) Run(ctx context.Context) {
 			a.log.Error("applying webhooks", "err", err)
 		}
 		if n >= a.batch {
-			a.yield(ctx)
+			a.Wake() // more to do: bring the other loops in
+			a.yield(ctx, i)
 			continue
 		}
 		select {
@@ -120,21 +134,29 @@ func (a *Applier) Run(ctx context.Context) {
 	}
 }
 
-// yieldFor is how long the applier steps aside, between batches, while
-// webhooks wait to be acknowledged. Acknowledging first matters more:
-// Meta retries slow deliveries (and a retry is a duplicate to absorb);
-// the backlog is applied as soon as the burst eases.
-const yieldFor = 25 * time.Millisecond
+// While webhooks wait to be acknowledged the applier steps aside, checking
+// every yieldStep, for at most yieldMax per batch. Acknowledging first
+// matters more: Meta retries slow deliveries (each retry a duplicate to
+// absorb), and what is stored is safe; the backlog is applied as soon as
+// the burst eases. yieldMax keeps the inbox moving even under sustained
+// overload; only the first loop has it, the others wait out the burst.
+const (
+	yieldStep = 5 * time.Millisecond
+	yieldMax  = 200 * time.Millisecond
+)
 
-func (a *Applier) yield(ctx context.Context) {
-	if a.busy == nil || !a.busy() {
+func (a *Applier) yield(ctx context.Context, loop int) {
+	if a.busy == nil {
 		return
 	}
-	t := time.NewTimer(yieldFor)
+	t := time.NewTicker(yieldStep)
 	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
+	for waited := time.Duration(0); a.busy() && (loop > 0 || waited < yieldMax); waited += yieldStep {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
 	}
 }
 

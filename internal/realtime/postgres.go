@@ -104,6 +104,10 @@ func newPostgres(ctx context.Context, cfg PostgresConfig, hooks testHooks) (*Pos
 		return nil, errors.New("realtime: invalid postgres connection string")
 	}
 	poolCfg.MaxConns = cfg.PoolMaxConns
+	// Realtime events are ephemeral (a browser that misses one re-syncs
+	// from the API), so their commits need not wait for the WAL flush;
+	// with it, every publish costs a disk sync.
+	poolCfg.ConnConfig.RuntimeParams["synchronous_commit"] = "off"
 	pool, err := pgxpool.NewWithConfig(ctx, poolCfg)
 	if err != nil {
 		return nil, fmt.Errorf("realtime: create pool: %w", err)
