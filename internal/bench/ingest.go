@@ -69,13 +69,13 @@ type IngestReport struct {
 	Ingest       LoadResult // the product
 	Baseline     LoadResult // bare net/http; zero when skipped
 	Applier      bool
-	Applied      int64  // events the applier finished during the run
-	Rows         int64  // rows in webhook_events at the end of the load
-	Unapplied    int64  // of those, not yet applied when the load ended
+	Applied      int64         // events the applier finished during the run
+	Rows         int64         // rows in webhook_events at the end of the load
+	Unapplied    int64         // of those, not yet applied when the load ended
 	Drained      int64         // backlog applied after the load ended
 	DrainTime    time.Duration // how long that took (0: not measured)
 	Left         int64         // still unapplied when the drain stopped
-	LoadAvg      string // /proc/loadavg before and after: other processes skew results
+	LoadAvg      string        // /proc/loadavg before and after: other processes skew results
 }
 
 // Ratio is ingest req/s over bare net/http req/s (0 without a baseline).

@@ -45,7 +45,7 @@ type Applier struct {
 	log     *slog.Logger
 	wake    chan struct{}
 	batch   int
-	workers int // concurrent apply loops
+	workers int         // concurrent apply loops
 	busy    func() bool // the writer has requests waiting (see NewPipeline)
 	Applied func(n int) // optional metrics hook
 }
