@@ -77,3 +77,10 @@ func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	}
 	return tx.tx.QueryRowContext(ctx, q, args...)
 }
+
+func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := tx.db.prepared(q); st != nil {
+		return tx.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return tx.tx.QueryContext(ctx, q, args...)
+}

@@ -80,6 +80,10 @@ func (tx *Tx) insertWebhookChunk(ctx context.Context, evs []*WebhookEvent) error
 // with id > afterID, in id order; used at start to replay after a crash.
 func (db *DB) UnappliedWebhookEvents(ctx context.Context, afterID int64, limit int) ([]WebhookEvent, error) {
 	rows, err := db.R.QueryContext(ctx, `SELECT id, hash, body, received_at FROM webhook_events WHERE applied_at IS NULL AND id > $1 ORDER BY id LIMIT $2`, afterID, limit)
+	return scanWebhookEvents(rows, err)
+}
+
+func scanWebhookEvents(rows *sql.Rows, err error) ([]WebhookEvent, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -133,26 +137,7 @@ func (tx *Tx) ClaimUnappliedWebhookEvents(ctx context.Context, limit int) ([]Web
 	if tx.db.Dialect == Postgres {
 		q += ` FOR UPDATE SKIP LOCKED`
 	}
-	var rows *sql.Rows
-	var err error
-	if st := tx.db.prepared(q); st != nil {
-		rows, err = tx.tx.StmtContext(ctx, st).QueryContext(ctx, limit)
-	} else {
-		rows, err = tx.tx.QueryContext(ctx, q, limit)
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []WebhookEvent
-	for rows.Next() {
-		var ev WebhookEvent
-		if err := rows.Scan(&ev.ID, &ev.Hash, &ev.Body, &ev.ReceivedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, ev)
-	}
-	return out, rows.Err()
+	return scanWebhookEvents(tx.query(ctx, q, limit))
 }
 
 var qClaimEvents = hot(`SELECT id, hash, body, received_at FROM webhook_events WHERE applied_at IS NULL ORDER BY id LIMIT $1`)
