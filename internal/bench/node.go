@@ -148,15 +148,19 @@ func prefill(ctx context.Context, db *store.DB, rows int64, progress func(string
 	}
 	p := newPayloads("", 700)
 	const batch = 10000
+	// History arrived over the past 30 days, as it would have in a real
+	// installation, not all in this hour.
 	now := domain.Millis(time.Now())
+	span := int64(30 * 24 * time.Hour / time.Millisecond)
 	start := time.Now()
 	for have < rows {
 		n := min(batch, rows-have)
 		evs := make([]*store.WebhookEvent, n)
 		for i := range evs {
-			body := p.body(p.seq.Add(1), now/1000)
+			at := now - span + span*(have+int64(i))/rows
+			body := p.body(p.seq.Add(1), at/1000)
 			sum := sha256.Sum256(body)
-			evs[i] = &store.WebhookEvent{Hash: sum[:], Body: body, ReceivedAt: now}
+			evs[i] = &store.WebhookEvent{Hash: sum[:], Body: body, ReceivedAt: at}
 		}
 		if err := db.InsertWebhookEvents(ctx, evs); err != nil {
 			return fmt.Errorf("prefill: %w", err)

@@ -79,34 +79,11 @@ func sqliteDSN(path string, writer bool) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-// initSQLiteFile gives a new database file 16 KiB pages before anything
-// else touches it (the driver applies DSN pragmas in its own order, and WAL
-// mode fixes the page size). A group commit of webhook bodies then writes a
-// quarter of the WAL frames, each a syscall. Existing files keep theirs.
-func initSQLiteFile(ctx context.Context, path string) error {
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	db.SetMaxOpenConns(1)
-	if _, err := db.ExecContext(ctx, `PRAGMA page_size = 16384`); err != nil {
-		return fmt.Errorf("open sqlite %s: %w", path, err)
-	}
-	if _, err := db.ExecContext(ctx, `PRAGMA journal_mode = WAL`); err != nil {
-		return fmt.Errorf("open sqlite %s: %w", path, err)
-	}
-	return nil
-}
-
 func openSQLite(ctx context.Context, path string, clock domain.Clock) (*DB, error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("create data dir: %w", err)
 		}
-	}
-	if err := initSQLiteFile(ctx, path); err != nil {
-		return nil, err
 	}
 	w, err := sql.Open("sqlite", sqliteDSN(path, true))
 	if err != nil {

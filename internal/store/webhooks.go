@@ -16,6 +16,9 @@ type WebhookEvent struct {
 	Duplicate  bool // set by InsertWebhookEvents when Hash was already stored
 }
 
+// dedupBucket is the width, in milliseconds, of the retry-dedup window.
+const dedupBucket = 3_600_000
+
 // insertChunk bounds a multi-row INSERT well below both engines' parameter
 // limits (SQLite 32766, PostgreSQL 65535).
 const insertChunk = 1000
@@ -37,8 +40,8 @@ func (db *DB) InsertWebhookEvents(ctx context.Context, evs []*WebhookEvent) erro
 
 func (tx *Tx) insertWebhookChunk(ctx context.Context, evs []*WebhookEvent) error {
 	var sb strings.Builder
-	sb.WriteString(`INSERT INTO webhook_events(received_at, hash, body) VALUES `)
-	args := make([]any, 0, len(evs)*3)
+	sb.WriteString(`INSERT INTO webhook_events(received_at, dedup_hour, hash, body) VALUES `)
+	args := make([]any, 0, len(evs)*4)
 	byHash := make(map[string][]*WebhookEvent, len(evs))
 	for _, ev := range evs {
 		k := string(ev.Hash)
@@ -52,10 +55,10 @@ func (tx *Tx) insertWebhookChunk(ctx context.Context, evs []*WebhookEvent) error
 			sb.WriteByte(',')
 		}
 		n := len(args)
-		fmt.Fprintf(&sb, "($%d,$%d,$%d)", n+1, n+2, n+3)
-		args = append(args, ev.ReceivedAt, ev.Hash, ev.Body)
+		fmt.Fprintf(&sb, "($%d,$%d,$%d,$%d)", n+1, n+2, n+3, n+4)
+		args = append(args, ev.ReceivedAt, ev.ReceivedAt/dedupBucket, ev.Hash, ev.Body)
 	}
-	sb.WriteString(` ON CONFLICT (hash) DO NOTHING RETURNING id, hash`)
+	sb.WriteString(` ON CONFLICT (dedup_hour, hash) DO NOTHING RETURNING id, hash`)
 	for _, ev := range evs {
 		ev.Duplicate, ev.ID = true, 0
 	}

@@ -93,14 +93,20 @@ CREATE TABLE messages (
 );
 CREATE UNIQUE INDEX messages_wamid ON messages(number_id, wamid) WHERE wamid IS NOT NULL;
 CREATE INDEX messages_conversation ON messages(conversation_id, id);
--- Raw webhook deliveries, stored before Meta gets its 200. hash dedups
--- byte-identical retries; applied_at is NULL until the event is applied.
+-- Raw webhook deliveries, stored before Meta gets its 200. (dedup_hour,
+-- hash) drops byte-identical retries: bucketing by the hour keeps the part
+-- of this random-keyed index that inserts touch small and cached at
+-- millions of rows; a retry across an hour boundary is stored twice and
+-- still changes nothing, as messages and statuses are idempotent when
+-- applied. applied_at is NULL until the event is applied.
 CREATE TABLE webhook_events (
   id INTEGER PRIMARY KEY,
   received_at INTEGER NOT NULL,
-  hash BLOB NOT NULL UNIQUE,
+  dedup_hour INTEGER NOT NULL,
+  hash BLOB NOT NULL,
   body BLOB NOT NULL,
   applied_at INTEGER,
-  apply_error TEXT NOT NULL DEFAULT ''
+  apply_error TEXT NOT NULL DEFAULT '',
+  UNIQUE (dedup_hour, hash)
 );
 CREATE INDEX webhook_events_unapplied ON webhook_events(id) WHERE applied_at IS NULL;
