@@ -2,8 +2,11 @@ package outbound_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
+
+	"github.com/riverqueue/river"
 
 	"github.com/gohavi/gohavi/internal/domain"
 	"github.com/gohavi/gohavi/internal/ingest"
@@ -110,6 +113,33 @@ func TestAmbiguousSendResentAfterGrace(t *testing.T) {
 		}
 		if err := e.svc.Deliver(context.Background(), m.ID, false); err != nil || len(e.sent()) != 2 {
 			t.Fatalf("third run: %v, %d sends", err, len(e.sent()))
+		}
+	})
+}
+
+// The status webhook that settles an unconfirmed send is stored but the
+// applier is behind: the job waits for it instead of resending.
+func TestAmbiguousSendWaitsForLaggingApplier(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, fc *domain.FakeClock) {
+		e := newEnv(t, db, fc, envOpts{httpTimeout: clientTimeout})
+		e.inbound(t, customer, "hi")
+		m := sendAmbiguously(t, e)
+		e.awaitWebhook(t, `"delivered"`) // stored, not applied
+		fc.Advance(time.Hour)
+		err := e.svc.Deliver(context.Background(), m.ID, false)
+		var snooze *river.JobSnoozeError
+		if !errors.As(err, &snooze) {
+			t.Fatalf("want a snooze while the applier lags, got %v", err)
+		}
+		if n := len(e.sent()); n != 1 {
+			t.Fatalf("resent while the settling webhook waited: %d sends", n)
+		}
+		e.applyAll(t)
+		if err := e.svc.Deliver(context.Background(), m.ID, false); err != nil || len(e.sent()) != 1 {
+			t.Fatalf("after applying: %v, %d sends", err, len(e.sent()))
+		}
+		if got := e.message(t, m.ID); got.Status != domain.StatusDelivered {
+			t.Fatalf("status %s", got.Status)
 		}
 	})
 }

@@ -62,6 +62,13 @@ func (w *SendWorker) NextRetry(job *river.Job[SendArgs]) time.Time {
 // Timeout bounds one attempt.
 func (w *SendWorker) Timeout(*river.Job[SendArgs]) time.Duration { return 45 * time.Second }
 
+// applierLag is how old the oldest unapplied webhook may be before the
+// applier counts as behind; an unconfirmed send is not resent meanwhile.
+const (
+	applierLag       = 2 * time.Second
+	applierLagSnooze = 15 * time.Second
+)
+
 func (s *Service) grace() time.Duration {
 	if s.ReconcileGrace > 0 {
 		return s.ReconcileGrace
@@ -85,6 +92,15 @@ func (s *Service) claim(ctx context.Context, id int64) (domain.Message, bool, er
 		case domain.StatusSending:
 			if wait := m.UpdatedAt.Add(s.grace()).Sub(s.Clock.Now()); wait > 0 {
 				return river.JobSnooze(wait)
+			}
+			// The webhook that settles it may be stored but not applied
+			// yet (the applier gives way during bursts): wait for it.
+			at, lagging, err := s.DB.OldestUnappliedWebhook(ctx)
+			if err != nil {
+				return err
+			}
+			if lagging && s.Clock.Now().Sub(at) > applierLag {
+				return river.JobSnooze(applierLagSnooze)
 			}
 			s.Log.Warn("no status webhook for an unconfirmed send; sending again", "message_id", id)
 		default:

@@ -3,6 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/gohavi/gohavi/internal/domain"
 	"fmt"
 	"strings"
 )
@@ -150,4 +154,15 @@ var qClaimEvents = hot(`SELECT id, hash, body, received_at FROM webhook_events W
 func (db *DB) MarkWebhookEventFailed(ctx context.Context, id int64, reason string) error {
 	_, err := db.W.ExecContext(ctx, `UPDATE webhook_events SET applied_at = $1, apply_error = $2 WHERE id = $3`, db.now(), reason, id)
 	return err
+}
+
+// OldestUnappliedWebhook is when the oldest stored but unapplied event
+// arrived (ok=false when none waits): how far the applier lags.
+func (db *DB) OldestUnappliedWebhook(ctx context.Context) (at time.Time, ok bool, err error) {
+	var ms int64
+	err = db.R.QueryRowContext(ctx, `SELECT received_at FROM webhook_events WHERE applied_at IS NULL ORDER BY id LIMIT 1`).Scan(&ms)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	return domain.FromMillis(ms), err == nil, err
 }
