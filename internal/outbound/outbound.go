@@ -96,8 +96,8 @@ func NormalizeRecipient(to string) (string, error) {
 			return "", invalid("\"to\": %q is neither an E.164 phone number (+447700900123) nor a WhatsApp id", to)
 		}
 	}
-	if len(s) < 6 || len(s) > 15 {
-		return "", invalid("\"to\": %q is not a WhatsApp id: expected 6 to 15 digits with the country code", to)
+	if len(s) < 7 || len(s) > 15 {
+		return "", invalid("\"to\": %q is not a WhatsApp id: expected 7 to 15 digits with the country code", to)
 	}
 	return s, nil
 }
