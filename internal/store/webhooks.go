@@ -6,8 +6,8 @@ import (
 	"errors"
 	"time"
 
-	"github.com/gohavi/gohavi/internal/domain"
 	"fmt"
+	"github.com/gohavi/gohavi/internal/domain"
 	"strings"
 )
 
