@@ -142,7 +142,7 @@ func prefill(ctx context.Context, db *store.DB, rows int64, progress func(string
 	}
 	if have >= rows {
 		if unapplied > 0 { // left by an earlier run of a kept database
-			_, err = db.W.ExecContext(ctx, `UPDATE webhook_events SET applied_at = received_at WHERE applied_at IS NULL`)
+			err = db.MarkAllWebhookEventsApplied(ctx)
 		}
 		return err
 	}
@@ -167,7 +167,7 @@ func prefill(ctx context.Context, db *store.DB, rows int64, progress func(string
 		}
 		// Prefilled history was applied long ago; the applier must not chew
 		// on it. Marked batch by batch while its pages are hot.
-		if _, err := db.W.ExecContext(ctx, `UPDATE webhook_events SET applied_at = received_at WHERE applied_at IS NULL`); err != nil {
+		if err := db.MarkAllWebhookEventsApplied(ctx); err != nil {
 			return fmt.Errorf("prefill: %w", err)
 		}
 		have += n

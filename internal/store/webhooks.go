@@ -166,3 +166,10 @@ func (db *DB) OldestUnappliedWebhook(ctx context.Context) (at time.Time, ok bool
 	}
 	return domain.FromMillis(ms), err == nil, err
 }
+
+// MarkAllWebhookEventsApplied marks every pending event applied without
+// applying it: for synthetic history (benchmarks), never for real traffic.
+func (db *DB) MarkAllWebhookEventsApplied(ctx context.Context) error {
+	_, err := db.W.ExecContext(ctx, `UPDATE webhook_events SET applied_at = received_at WHERE applied_at IS NULL`)
+	return err
+}
