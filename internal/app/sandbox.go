@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/gohavi/gohavi/internal/domain"
 	"github.com/gohavi/gohavi/internal/numbers"
@@ -44,14 +45,18 @@ func (s *Server) connectSandbox(ctx context.Context) error {
 func (s *Server) announce(login *Login) {
 	s.Log.Info("gohavi started", append(s.Cfg.Summary(), "graph_in_use", s.graphURL)...)
 	out := os.Stdout
-	fmt.Fprintf(out, "\nGoHavi is running at %s\n", s.URL)
+	url := s.URL
+	if s.Cfg.PublicURL != "" {
+		url = strings.TrimSuffix(s.Cfg.PublicURL, "/")
+	}
+	fmt.Fprintf(out, "\nGoHavi is running at %s\n", url)
 	if login != nil && login.Password != "" && login.Email != "" {
 		fmt.Fprintf(out, "  Log in as %s with password %s\n", login.Email, login.Password)
 	} else if login != nil && login.Where != "" {
 		fmt.Fprintf(out, "  Sandbox login: %s\n", login.Where)
 	}
 	if s.Sim != nil {
-		fmt.Fprintf(out, "  Sandbox mode: chat as a customer at %s/sim/_sim/phone\n", s.URL)
+		fmt.Fprintf(out, "  Sandbox mode: chat as a customer at %s/sim/_sim/phone\n", url)
 		fmt.Fprintf(out, "  (set GOHAVI_META_APP_SECRET and connect a real number to leave the sandbox)\n")
 	}
 	fmt.Fprintf(out, "listening on %s\n\n", s.URL)

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -59,7 +60,7 @@ func NewServer(ctx context.Context, b *Base) (_ *Server, err error) {
 	if s.ln, err = net.Listen("tcp", b.Cfg.Addr); err != nil {
 		return nil, fmt.Errorf("listen on %s: %w (set GOHAVI_ADDR to a free address)", b.Cfg.Addr, err)
 	}
-	s.URL = "http://" + s.ln.Addr().String()
+	s.URL = loopbackURL(s.ln.Addr())
 	if s.login, err = b.bootstrapOwner(ctx, b.Cfg.Sandbox); err != nil {
 		return nil, fmt.Errorf("create the first owner: %w", err)
 	}
@@ -167,6 +168,23 @@ func (s *Server) Run(ctx context.Context) error {
 		err = nil
 	}
 	return err
+}
+
+// loopbackURL is how this process reaches itself: a wildcard listen
+// address (0.0.0.0, ::) is reached on the loopback interface.
+func loopbackURL(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return "http://" + a.String()
+	}
+	if tcp.IP.IsUnspecified() {
+		ip := net.IPv4(127, 0, 0, 1)
+		if tcp.IP.To4() == nil {
+			ip = net.IPv6loopback
+		}
+		return "http://" + net.JoinHostPort(ip.String(), strconv.Itoa(tcp.Port))
+	}
+	return "http://" + tcp.String()
 }
 
 // closeParts releases what NewServer built; safe on a partly built node.
