@@ -59,5 +59,11 @@ func (s *Server) announce(login *Login) {
 		fmt.Fprintf(out, "  Sandbox mode: chat as a customer at %s/sim/_sim/phone\n", url)
 		fmt.Fprintf(out, "  (set GOHAVI_META_APP_SECRET and connect a real number to leave the sandbox)\n")
 	}
+	if s.Sim == nil {
+		fmt.Fprintf(out, "  Meta webhook callback URL: %s/webhooks/whatsapp\n", url)
+		if s.Cfg.MetaVerifyToken == "" {
+			s.Log.Warn("GOHAVI_META_VERIFY_TOKEN is empty: Meta's webhook verification will fail until it is set to the token entered in the App Dashboard")
+		}
+	}
 	fmt.Fprintf(out, "listening on %s\n\n", s.URL)
 }
