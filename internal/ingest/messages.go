@@ -94,7 +94,22 @@ func (a *Applier) applyStatus(ctx context.Context, ac *applyCtx, num domain.Numb
 	if !ok || s.ID == "" {
 		return nil
 	}
+	ch := store.StatusChange{Status: st, WAMID: s.ID}
+	if st == domain.StatusFailed && len(s.Errors) > 0 {
+		e := s.Errors[0]
+		ch.ErrorCode, ch.ErrorTitle, ch.ErrorDetail = e.Code, e.Title, e.ErrorData.Details
+	}
+	// The common case in one statement: a known wamid moving forward.
+	if m, ok, err := tx.AdvanceStatusByWAMID(ctx, num.ID, s.ID, ch); err != nil || ok {
+		if ok {
+			ac.out = append(ac.out, view.Event(num.WorkspaceID, domain.EventMessageUpdated, view.NewMessage(m, whatsapp.Describe)))
+		}
+		return err
+	}
 	msg, err := tx.MessageByWAMID(ctx, num.ID, s.ID)
+	if err == nil {
+		return nil // known, and not a step forward: a late or repeated status
+	}
 	if domain.IsNotFound(err) {
 		// Our wamid may be missing: match by the id we sent along.
 		id := parseCallback(s.BizOpaqueCallbackData)
@@ -108,11 +123,6 @@ func (a *Applier) applyStatus(ctx context.Context, ac *applyCtx, num domain.Numb
 	}
 	if err != nil {
 		return err
-	}
-	ch := store.StatusChange{Status: st, WAMID: s.ID}
-	if st == domain.StatusFailed && len(s.Errors) > 0 {
-		e := s.Errors[0]
-		ch.ErrorCode, ch.ErrorTitle, ch.ErrorDetail = e.Code, e.Title, e.ErrorData.Details
 	}
 	updated, changed, err := tx.UpdateMessageStatus(ctx, msg.ID, ch)
 	if err != nil || !changed {

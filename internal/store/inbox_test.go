@@ -192,6 +192,19 @@ func TestContactsConversationsMessages(t *testing.T) {
 		if m, ch := step(store.StatusChange{Status: domain.StatusSent, WAMID: "wamid.out1"}); !ch || m.WAMID != "wamid.out1" || m.Status != domain.StatusSent {
 			t.Fatalf("sent: %v %+v", ch, m)
 		}
+		_ = db.WithTx(ctx, func(tx *store.Tx) error {
+			m, ok, err := tx.AdvanceStatusByWAMID(ctx, na.ID, "wamid.out1", store.StatusChange{Status: domain.StatusDelivered})
+			if err != nil || !ok || m.Status != domain.StatusDelivered || m.ID != out.ID {
+				t.Errorf("advance by wamid: %v %v %+v", ok, err, m)
+			}
+			if _, ok, err := tx.AdvanceStatusByWAMID(ctx, na.ID, "wamid.out1", store.StatusChange{Status: domain.StatusSent}); err != nil || ok {
+				t.Errorf("advance backwards changed something: %v %v", ok, err)
+			}
+			if _, ok, err := tx.AdvanceStatusByWAMID(ctx, na.ID, "wamid.nope", store.StatusChange{Status: domain.StatusRead}); err != nil || ok {
+				t.Errorf("unknown wamid: %v %v", ok, err)
+			}
+			return nil
+		})
 		if m, ch := step(store.StatusChange{Status: domain.StatusRead}); !ch || m.Status != domain.StatusRead {
 			t.Fatalf("read: %+v", m)
 		}

@@ -78,6 +78,21 @@ func (tx *Tx) UpdateMessageStatus(ctx context.Context, id int64, ch StatusChange
 	return m, err == nil, err
 }
 
+// AdvanceStatusByWAMID moves the number's message with wamid forward to
+// ch.Status in one statement, the common case of a status webhook. ok is
+// false when nothing changed: no such message, or not a step forward.
+func (tx *Tx) AdvanceStatusByWAMID(ctx context.Context, numberID int64, wamid string, ch StatusChange) (m domain.Message, ok bool, err error) {
+	m, err = scanMessage(tx.queryRow(ctx, qAdvanceByWAMID, string(ch.Status), ch.Status.Rank(), ch.ErrorCode, clean(ch.ErrorTitle), clean(ch.ErrorDetail), tx.now, numberID, wamid))
+	if domain.IsNotFound(err) {
+		return domain.Message{}, false, nil
+	}
+	return m, err == nil, err
+}
+
+var qAdvanceByWAMID = hot(`UPDATE messages SET status = $1, status_rank = $2, error_code = $3, error_title = $4, error_detail = $5, updated_at = $6
+		WHERE number_id = $7 AND wamid = $8 AND status_rank < $2
+		RETURNING ` + messageCols)
+
 var qUpdateStatus = hot(`UPDATE messages SET
 		wamid = COALESCE(wamid, CAST($1 AS TEXT)),
 		status = CASE WHEN status_rank < $3 THEN $2 ELSE status END,
