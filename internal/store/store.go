@@ -45,7 +45,7 @@ type DB struct {
 	Clock   domain.Clock
 
 	stmtMu sync.RWMutex
-	stmts  map[string]*sql.Stmt // SQLite: hot statements prepared on the writer
+	stmts  map[string]hotStmt // SQLite: hot statements prepared on the writer
 	stopCk context.CancelFunc   // SQLite: stops the checkpointer
 	ckDone chan struct{}
 }

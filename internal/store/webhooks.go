@@ -58,8 +58,12 @@ func (tx *Tx) insertWebhookChunk(ctx context.Context, evs []*WebhookEvent) error
 		if len(args) > 0 {
 			sb.WriteByte(',')
 		}
-		n := len(args)
-		fmt.Fprintf(&sb, "($%d,$%d,$%d,$%d)", n+1, n+2, n+3, n+4)
+		if tx.db.Dialect == SQLite {
+			sb.WriteString("(?,?,?,?)") // see anonymous: numbered parameters bind in quadratic time
+		} else {
+			n := len(args)
+			fmt.Fprintf(&sb, "($%d,$%d,$%d,$%d)", n+1, n+2, n+3, n+4)
+		}
 		args = append(args, ev.ReceivedAt, ev.ReceivedAt/dedupBucket, ev.Hash, ev.Body)
 	}
 	sb.WriteString(` ON CONFLICT (dedup_hour, hash) DO NOTHING RETURNING id, hash`)
