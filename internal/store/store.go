@@ -46,7 +46,7 @@ type DB struct {
 
 	stmtMu sync.RWMutex
 	stmts  map[string]hotStmt // SQLite: hot statements prepared on the writer
-	stopCk context.CancelFunc   // SQLite: stops the checkpointer
+	stopCk context.CancelFunc // SQLite: stops the checkpointer
 	ckDone chan struct{}
 }
 
