@@ -19,8 +19,20 @@ func scanContact(row interface{ Scan(...any) error }) (domain.Contact, error) {
 // UpsertContact finds or creates the contact with waID. A non-empty name
 // replaces the stored one: WhatsApp profile names change.
 func (tx *Tx) UpsertContact(ctx context.Context, workspaceID int64, waID, phone, name string) (domain.Contact, error) {
-	return scanContact(tx.queryRow(ctx, qUpsertContact, workspaceID, clean(waID), clean(phone), clean(name), tx.now))
+	waID, name = clean(waID), clean(name)
+	// Most messages come from known contacts whose name is unchanged: a
+	// read, where an upsert would rewrite the row every time.
+	c, err := scanContact(tx.queryRow(ctx, qContactByWaID, workspaceID, waID))
+	if err == nil && (name == "" || name == c.Name) {
+		return c, nil
+	}
+	if err != nil && !domain.IsNotFound(err) {
+		return c, err
+	}
+	return scanContact(tx.queryRow(ctx, qUpsertContact, workspaceID, waID, clean(phone), name, tx.now))
 }
+
+var qContactByWaID = hot(`SELECT ` + contactCols + ` FROM contacts WHERE workspace_id = $1 AND wa_id = $2`)
 
 var qUpsertContact = hot(`INSERT INTO contacts(workspace_id, wa_id, phone, name, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $5)

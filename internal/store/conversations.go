@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 
 	"github.com/gohavi/gohavi/internal/domain"
 )
@@ -27,9 +29,15 @@ func scanConversation(row interface{ Scan(...any) error }) (domain.Conversation,
 // and a contact, creating it on first contact.
 func (tx *Tx) EnsureConversation(ctx context.Context, workspaceID, numberID, contactID int64) (int64, error) {
 	var id int64
-	err := tx.queryRow(ctx, qEnsureConversation, workspaceID, numberID, contactID, tx.now).Scan(&id)
+	err := tx.queryRow(ctx, qConversationID, numberID, contactID).Scan(&id)
+	if err == nil || !errors.Is(err, sql.ErrNoRows) {
+		return id, err // the usual case: a read, not a write
+	}
+	err = tx.queryRow(ctx, qEnsureConversation, workspaceID, numberID, contactID, tx.now).Scan(&id)
 	return id, err
 }
+
+var qConversationID = hot(`SELECT id FROM conversations WHERE number_id = $1 AND contact_id = $2`)
 
 var qEnsureConversation = hot(`INSERT INTO conversations(workspace_id, number_id, contact_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
 		ON CONFLICT (number_id, contact_id) DO UPDATE SET number_id = excluded.number_id RETURNING id`)
