@@ -10,9 +10,57 @@
 //	GET  /[vNN.N/]{phone_number_id}[?fields=a,b]   phone-number node (§8.1)
 //	POST /[vNN.N/]{phone_number_id}/messages       send (§3) or mark as read (§3.7)
 //
-// Bearer token (or access_token=) as seeded by AddNumber. Errors use the
+//	POST   /[vNN.N/]{waba_id}/message_templates     create (§6.2) → {"id","status":"PENDING","category"}
+//	GET    /[vNN.N/]{waba_id}/message_templates?name=&status=&category=&language=&fields=&limit=&after=
+//	                                                → {"data":[…],"paging":{"cursors":{"before","after"},"next"}}
+//	DELETE /[vNN.N/]{waba_id}/message_templates?name=[&hsm_id=]  → {"success":true}
+//	GET    /[vNN.N/]{template_id}[?fields=status,quality_score,rejected_reason,…]
+//
+// Bearer token (or access_token=) as seeded by AddNumber; a WABA is
+// reachable with the token of any of its numbers. Errors use the
 // Graph envelope (§4.1). Accepted sends get sent → delivered → read status
 // webhooks; read needs Config.AutoRead, the phone page or POST /_sim/read.
+//
+// # Templates (templates.go, template_*.go)
+//
+// Create validates §6.2/§6.3 (name [a-z0-9_]{1,512}, category, one BODY,
+// HEADER/FOOTER/BUTTONS limits, sequential or named parameters); errors are
+// code 100 with error_subcode 2388040 (length), 2388047 (header), 2388072
+// (body), 2388073 (footer), 2388293 (too many variables), 2388299
+// (leading/trailing variable), 2388019 (250 per WABA), 2388024 (name and
+// language exist), plus error_user_title/error_user_msg. A new template is
+// PENDING for Config.TemplateReviewAfter (2 s; negative: decided at once)
+// by the injected clock — checked on every template access and send and
+// by a timer — then APPROVED (reason NONE), or REJECTED: INVALID_FORMAT
+// when the name contains "reject", INCORRECT_CATEGORY for promotional words
+// (sale, discount, offer, promo, coupon, deal…) in a UTILITY template.
+// Every change sends message_template_status_update (§2.8; the id is a
+// JSON integer) to the callback of the WABA's first number, in an entry
+// with "time". Quality RED on an APPROVED template pauses it 3 h
+// (FIRST_PAUSE), then 6 h (SECOND_PAUSE), the third time DISABLED; a pause
+// ends with APPROVED/UNPAUSE. AddTemplate seeds templates from Go (APPROVED,
+// no webhook).
+//
+// Template sends (§3.8): when the number's WABA has at least one template,
+// the name+language must be an APPROVED template (else 132001, HTTP 404;
+// PAUSED 132015; DISABLED 132016); header/body/URL- and copy-code-button
+// parameter counts must match the template (132000, named parameters by
+// parameter_name) and their types (132012). A WABA without templates
+// accepts any name (category guessed from the name: "utility" in it →
+// utility, else marketing). Pricing uses the template's category.
+//
+// # Messaging limit and marketing preferences (portfolio.go, prefs.go)
+//
+// Numbers belong to NumberSpec.PortfolioID (default: their WABA id). A
+// portfolio's tier starts at Config.DefaultTier (250|2000|10000|100000|
+// unlimited; "" = unlimited) and counts unique users sent templates outside
+// their customer-service window over a rolling 24 h (injected clock). A
+// send to a new user over the limit is accepted, then "failed" with
+// Config.MessagingLimitCode (default 131048; Meta documents no code). GET
+// /{phone_number_id} reports the tier in whatsapp_business_manager_messaging_limit
+// and messaging_limit_tier. MARKETING template sends to a user who stopped
+// marketing messages fail (async) with 131050; the per_user_marketing_cap
+// fault fails the next N marketing sends with 131049.
 //
 // # Control API (simulator only; JSON; errors {"error":{"code","message"}})
 //
@@ -30,6 +78,15 @@
 //	POST /_sim/faults    Faults fields to change, or {"reset":true,…}
 //	                                    → Faults (fields not given keep their value)
 //	GET  /_sim/webhooks?limit=50        → [DeliveryAttempt], oldest first
+//	POST /_sim/templates/status  {"waba_id","name","language","event":"APPROVED|REJECTED|PAUSED|
+//	                              DISABLED|IN_APPEAL|REINSTATED","reason"} → Template (+ status webhook)
+//	POST /_sim/templates/quality {"waba_id","name","language","new_quality_score":"GREEN|YELLOW|RED|UNKNOWN"}
+//	                                    → Template (+ quality webhook; RED pauses, see above)
+//	POST /_sim/portfolio {"portfolio_id"|"waba_id","tier":"250|2000|10000|100000|unlimited"}
+//	                                    → {"success":true} (+ business_capability_update once per WABA and
+//	                                      phone_number_quality_update UPGRADE|DOWNGRADE per number)
+//	POST /_sim/preferences {"phone_number_id","wa_id","value":"stop"|"resume"}
+//	                                    → {"success":true} (+ user_preferences webhook)
 //	GET  /_sim/phone                    → the customer phone page
 //
 // # Persistence (optional)
@@ -41,7 +98,9 @@
 // wait on disk. Saved: every number (tokens and webhook overrides
 // included), the newest Config.StateMaxMessages (5,000) messages per number
 // with statuses, content, context and callback data, customer windows and
-// names, business read marks, and a default webhook URL set at runtime
+// names, business read marks, templates (status, quality, pauses, pending
+// reviews), portfolio tiers and their 24 h recipients, marketing opt-outs,
+// and a default webhook URL set at runtime
 // (used only when Config.WebhookURL is empty). Not saved: the webhook
 // queue and delivery log, rate-limit buckets, faults. A missing file is a
 // fresh start; a corrupt one is renamed to <path>.corrupt-<unix> with a
@@ -52,5 +111,6 @@
 //
 // Faults JSON: {"drop_webhooks":N,"duplicate_webhooks":N,"out_of_order":N,
 // "skip_delivered":N,"graph_latency_ms":MS,"fail_sends":{"count":N,
-// "code":131026,"mode":"sync"|"async","details":"…"},"expired_tokens":["EAAG…"]}.
+// "code":131026,"mode":"sync"|"async","details":"…"},"expired_tokens":["EAAG…"],
+// "per_user_marketing_cap":N}.
 package meta

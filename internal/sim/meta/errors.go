@@ -15,6 +15,9 @@ type graphError struct {
 	Details  string
 	Message  string // overrides "(#code) title" where Graph uses its own wording
 	TypeName string // overrides "OAuthException"
+
+	UserTitle string // error_user_title (template management errors)
+	UserMsg   string // error_user_msg
 }
 
 // codeInfo is Meta's title and HTTP status per code (§4.2). Unknown codes
@@ -58,6 +61,7 @@ var codeInfo = map[int]struct {
 	131057: {"Account in maintenance mode", 500},
 	132000: {"Number of parameters does not match the expected number of params", 400},
 	132001: {"Template name does not exist in the translation", 404},
+	132012: {"Parameter format does not match format in the created template", 400},
 	132015: {"Template is Paused", 400},
 	132016: {"Template is Disabled", 400},
 	133010: {"Phone number Not Registered", 400},
@@ -149,6 +153,11 @@ func (e *graphError) body() map[string]any {
 	}
 	if e.Subcode != 0 {
 		inner["error_subcode"] = e.Subcode
+	}
+	if e.UserTitle != "" {
+		inner["is_transient"] = false
+		inner["error_user_title"] = e.UserTitle
+		inner["error_user_msg"] = e.UserMsg
 	}
 	return map[string]any{"error": inner}
 }

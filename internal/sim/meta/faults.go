@@ -15,6 +15,8 @@ type Faults struct {
 	GraphLatencyMS    int        `json:"graph_latency_ms"`   // added to every Graph API response while set
 	FailSends         *FailSends `json:"fail_sends,omitempty"`
 	ExpiredTokens     []string   `json:"expired_tokens,omitempty"` // tokens answered with 190/463
+
+	PerUserMarketingCap int `json:"per_user_marketing_cap"` // next N MARKETING template sends fail (async) with 131049
 }
 
 // FailSends makes the next Count sends fail with Code: "sync" answers the

@@ -30,7 +30,13 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	method := strings.ToLower(r.Method)
 	var send bool
 	switch {
+	case len(segs) == 2 && segs[1] == "message_templates":
+		s.serveTemplates(w, r, segs[0])
+		return
 	case len(segs) == 1 && segs[0] != "" && r.Method == http.MethodGet:
+		if s.getTemplate(w, r, segs[0]) {
+			return
+		}
 	case len(segs) == 2 && segs[1] == "messages" && r.Method == http.MethodPost:
 		send = true
 	default:
@@ -133,6 +139,9 @@ func (s *Server) accept(ns *numberState, req *sendRequest, waID string, body []b
 	if fault != nil && fault.Mode != "async" {
 		return nil, newGraphError(fault.Code, fault.Details)
 	}
+	if gerr := s.checkTemplateSend(ns, req); gerr != nil {
+		return nil, gerr
+	}
 	if gerr := s.takeRate(ns.PhoneNumberID, waID, now); gerr != nil {
 		return nil, gerr
 	}
@@ -153,6 +162,9 @@ func (s *Server) accept(ns *numberState, req *sendRequest, waID string, body []b
 		bizOpaque: req.bizOpaque,
 		pricing:   pricingFor(req.templateName, windowOpen),
 	}
+	if req.templateCat != "" {
+		m.pricing = pricingForCategory(req.templateCat, windowOpen)
+	}
 	switch {
 	case fault != nil:
 		e := asyncError(fault.Code, fault.Details)
@@ -161,7 +173,11 @@ func (s *Server) accept(ns *numberState, req *sendRequest, waID string, body []b
 		e := asyncError(131047, "")
 		m.failWith = &e
 	default:
-		m.orderFault = s.takeOrderFault()
+		if e := s.templatePolicy(ns, req, waID, windowOpen, now); e != nil {
+			m.failWith = e
+		} else {
+			m.orderFault = s.takeOrderFault()
+		}
 	}
 	ns.add(m)
 	s.changed()

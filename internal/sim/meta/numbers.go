@@ -15,7 +15,8 @@ type NumberSpec struct {
 	DisplayPhoneNumber string `json:"display_phone_number,omitempty"`
 	VerifiedName       string `json:"verified_name,omitempty"`
 	AccessToken        string `json:"access_token,omitempty"`
-	WebhookURL         string `json:"webhook_url,omitempty"` // per-number override of Config.WebhookURL
+	WebhookURL         string `json:"webhook_url,omitempty"`  // per-number override of Config.WebhookURL
+	PortfolioID        string `json:"portfolio_id,omitempty"` // business portfolio for the messaging limit (default: one per WABA)
 }
 
 // Number is a seeded business phone number as the simulator knows it.
@@ -27,6 +28,7 @@ type Number struct {
 	AccessToken        string `json:"access_token"`
 	QualityRating      string `json:"quality_rating"`
 	WebhookURL         string `json:"webhook_url,omitempty"`
+	PortfolioID        string `json:"portfolio_id,omitempty"` // "" = the WABA's own portfolio
 }
 
 type numberState struct {
@@ -70,6 +72,7 @@ func (s *Server) AddNumber(spec NumberSpec) Number {
 		AccessToken:        spec.AccessToken,
 		QualityRating:      "GREEN",
 		WebhookURL:         spec.WebhookURL,
+		PortfolioID:        spec.PortfolioID,
 	}
 	if n.WABAID == "" {
 		n.WABAID = newNumericID()
@@ -116,6 +119,9 @@ func (s *Server) reseed(ns *numberState, spec NumberSpec) bool {
 	}
 	if spec.VerifiedName != "" {
 		ns.VerifiedName = spec.VerifiedName
+	}
+	if spec.PortfolioID != "" {
+		ns.PortfolioID = spec.PortfolioID
 	}
 	if spec.AccessToken != "" && spec.AccessToken != ns.AccessToken {
 		if grants := s.tokens[ns.AccessToken]; grants != nil {
@@ -205,7 +211,7 @@ func (s *Server) phoneNumberFields(ns *numberState, fields string) (map[string]a
 		case "status":
 			out[f] = "CONNECTED"
 		case "messaging_limit_tier", "whatsapp_business_manager_messaging_limit":
-			out[f] = "TIER_250"
+			out[f] = s.portfolioOf(ns).Tier
 		case "is_official_business_account":
 			out[f] = false
 		case "account_mode":

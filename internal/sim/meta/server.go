@@ -35,6 +35,11 @@ type Config struct {
 	StateMaxMessages  int           // newest messages per number kept in the file (default 5000)
 	StateSaveInterval time.Duration // minimum time between two saves (default 500ms)
 
+	// Templates and limits (templates.go, portfolio.go).
+	TemplateReviewAfter time.Duration // PENDING → APPROVED/REJECTED (default 2s; 0 means default; negative means immediately)
+	DefaultTier         string        // messaging limit of new portfolios: 250|2000|10000|100000|unlimited ("" = unlimited)
+	MessagingLimitCode  int           // async error code when a portfolio's limit is reached (default 131048)
+
 	stateSaved func(error) // test hook: called after each write attempt
 }
 
@@ -56,6 +61,10 @@ type Server struct {
 	throughput map[string]*bucket
 	pairRate   map[pairKey]*bucket
 	faults     Faults
+	templates  map[string]*Template  // by template id
+	tplOrder   []string              // template ids in creation order
+	portfolios map[string]*portfolio // by portfolio id
+	optedOut   map[pairKey]time.Time // customers who stopped marketing messages, since when
 	closed     bool
 	gen        uint64     // bumped on every change worth saving
 	persist    *persister // nil without StatePath
@@ -87,6 +96,12 @@ func New(cfg Config) *Server {
 	if cfg.RetryMaxAge <= 0 {
 		cfg.RetryMaxAge = 36 * time.Hour
 	}
+	if cfg.TemplateReviewAfter == 0 {
+		cfg.TemplateReviewAfter = defaultTemplateReviewAfter
+	}
+	if cfg.MessagingLimitCode == 0 {
+		cfg.MessagingLimitCode = defaultMessagingLimitCode
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -107,6 +122,9 @@ func New(cfg Config) *Server {
 		names:      map[pairKey]string{},
 		throughput: map[string]*bucket{},
 		pairRate:   map[pairKey]*bucket{},
+		templates:  map[string]*Template{},
+		portfolios: map[string]*portfolio{},
+		optedOut:   map[pairKey]time.Time{},
 		sched:      newScheduler(),
 	}
 	if s.log == nil {
@@ -186,6 +204,10 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("GET /_sim/faults", s.ctlGetFaults)
 	m.HandleFunc("POST /_sim/faults", s.ctlFaults)
 	m.HandleFunc("GET /_sim/webhooks", s.ctlWebhooks)
+	m.HandleFunc("POST /_sim/templates/status", s.ctlTemplateStatus)
+	m.HandleFunc("POST /_sim/templates/quality", s.ctlTemplateQuality)
+	m.HandleFunc("POST /_sim/portfolio", s.ctlPortfolio)
+	m.HandleFunc("POST /_sim/preferences", s.ctlPreferences)
 	m.HandleFunc("GET /_sim/phone", s.servePhone)
 	m.HandleFunc("GET /_sim/phone.js", s.servePhoneJS)
 	m.HandleFunc("/_sim/", func(w http.ResponseWriter, r *http.Request) {

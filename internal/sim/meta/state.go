@@ -30,6 +30,11 @@ type stateFile struct {
 	SavedAt    time.Time     `json:"saved_at"`
 	WebhookURL string        `json:"webhook_url,omitempty"` // set by SetWebhookURL; restored only when Config.WebhookURL is empty
 	Numbers    []savedNumber `json:"numbers"`
+
+	// Templates, messaging limits and marketing preferences (state_ext.go).
+	Templates  []Template            `json:"templates,omitempty"`
+	Portfolios map[string]*portfolio `json:"portfolios,omitempty"`
+	OptOuts    []savedOptOut         `json:"marketing_opt_outs,omitempty"`
 }
 
 type savedNumber struct {
@@ -105,6 +110,7 @@ func (s *Server) snapshot() (*stateFile, uint64) {
 		}
 		st.Numbers = append(st.Numbers, sn)
 	}
+	s.snapshotExtra(st)
 	return st, s.gen
 }
 
@@ -177,6 +183,7 @@ func (s *Server) restore(st *stateFile) {
 			}
 		}
 	}
+	s.restoreExtra(st)
 }
 
 // resume restarts the lifecycles a restart interrupted, as if the timers

@@ -65,7 +65,12 @@ func pricingFor(templateName string, windowOpen bool) *Pricing {
 	if templateName == "" {
 		return &Pricing{PricingModel: "PMP", Type: "free_customer_service", Category: "service"}
 	}
-	category := templateCategory(templateName)
+	return pricingForCategory(templateCategory(templateName), windowOpen)
+}
+
+// pricingForCategory prices a template send of a known category
+// (lowercase: marketing, utility, authentication).
+func pricingForCategory(category string, windowOpen bool) *Pricing {
 	if category == "utility" && windowOpen {
 		return &Pricing{PricingModel: "PMP", Type: "free_customer_service", Category: "utility"}
 	}

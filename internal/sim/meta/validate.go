@@ -19,6 +19,7 @@ type sendRequest struct {
 	contextID    string
 	bizOpaque    string
 	templateName string
+	templateCat  string // lowercase category of the template sent, once resolved
 }
 
 var mediaTypes = map[string]bool{"image": true, "video": true, "audio": true, "document": true, "sticker": true}

@@ -29,6 +29,8 @@ type update struct {
 	contact *contact        // inbound messages only
 	message json.RawMessage // inbound message object
 	status  json.RawMessage // status object
+	field   string          // management webhooks (§2.8): the change's field…
+	value   json.RawMessage // …and its whole value object
 	at      time.Time       // queued at, by the injected clock, for the max age
 }
 
@@ -51,12 +53,13 @@ type envelope struct {
 
 type entry struct {
 	ID      string   `json:"id"`
+	Time    int64    `json:"time,omitempty"` // set when the batch holds a management update
 	Changes []change `json:"changes"`
 }
 
 type change struct {
-	Value changeValue `json:"value"`
-	Field string      `json:"field"`
+	Value any    `json:"value"` // *changeValue, or a management value (json.RawMessage)
+	Field string `json:"field"`
 }
 
 type changeValue struct {
@@ -72,24 +75,27 @@ type changeValue struct {
 // customer share a change with that customer's contact.
 func buildBody(batch []*update) ([]byte, error) {
 	e := entry{ID: batch[0].wabaID}
+	var last *changeValue // value of the last change, when it is a "messages" one
 	for _, u := range batch {
-		var last *changeValue
-		if n := len(e.Changes); n > 0 {
-			last = &e.Changes[n-1].Value
-		}
 		switch {
+		case u.value != nil:
+			e.Time = u.at.Unix()
+			e.Changes = append(e.Changes, change{Field: u.field, Value: u.value})
+			last = nil
+			continue
 		case u.status != nil && last != nil && last.Messages == nil:
 			last.Statuses = append(last.Statuses, u.status)
+			continue
 		case u.status != nil:
-			e.Changes = append(e.Changes, change{Field: "messages", Value: changeValue{
-				MessagingProduct: "whatsapp", Metadata: u.meta, Statuses: []json.RawMessage{u.status}}})
+			last = &changeValue{MessagingProduct: "whatsapp", Metadata: u.meta, Statuses: []json.RawMessage{u.status}}
 		case last != nil && last.Statuses == nil && last.Contacts[0].WaID == u.contact.WaID:
 			last.Messages = append(last.Messages, u.message)
+			continue
 		default:
-			e.Changes = append(e.Changes, change{Field: "messages", Value: changeValue{
-				MessagingProduct: "whatsapp", Metadata: u.meta,
-				Contacts: []contact{*u.contact}, Messages: []json.RawMessage{u.message}}})
+			last = &changeValue{MessagingProduct: "whatsapp", Metadata: u.meta,
+				Contacts: []contact{*u.contact}, Messages: []json.RawMessage{u.message}}
 		}
+		e.Changes = append(e.Changes, change{Field: "messages", Value: last})
 	}
 	return marshalASCII(envelope{Object: "whatsapp_business_account", Entry: []entry{e}})
 }
@@ -205,7 +211,7 @@ func (d *deliverer) next(l *lane) []*update {
 	}
 	n, size := 0, 0
 	for n < len(l.queue) && n < maxBatchUpdates {
-		size += len(l.queue[n].message) + len(l.queue[n].status)
+		size += len(l.queue[n].message) + len(l.queue[n].status) + len(l.queue[n].value)
 		if n > 0 && size > maxBatchBytes {
 			break
 		}

@@ -1,0 +1,66 @@
+package meta
+
+import (
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
+
+// savedOptOut is a customer who stopped marketing messages from a number.
+type savedOptOut struct {
+	PhoneNumberID string    `json:"phone_number_id"`
+	WaID          string    `json:"wa_id"`
+	Since         time.Time `json:"since"`
+}
+
+// snapshotExtra copies templates, portfolios and opt-outs into st.
+// Callers hold s.mu. Template components are never mutated once stored,
+// so they are shared.
+func (s *Server) snapshotExtra(st *stateFile) {
+	for _, id := range s.tplOrder {
+		st.Templates = append(st.Templates, *s.templates[id])
+	}
+	if len(s.portfolios) > 0 {
+		st.Portfolios = map[string]*portfolio{}
+		for id, p := range s.portfolios {
+			st.Portfolios[id] = &portfolio{Tier: p.Tier, Recipients: maps.Clone(p.Recipients)}
+		}
+	}
+	for key, since := range s.optedOut {
+		st.OptOuts = append(st.OptOuts, savedOptOut{PhoneNumberID: key.phoneID, WaID: key.waID, Since: since})
+	}
+	slices.SortFunc(st.OptOuts, func(a, b savedOptOut) int {
+		return strings.Compare(a.PhoneNumberID+"/"+a.WaID, b.PhoneNumberID+"/"+b.WaID)
+	})
+}
+
+// restoreExtra installs them back (from New). Pending reviews and timed
+// pauses resume on the next template access or send, or by a timer now.
+func (s *Server) restoreExtra(st *stateFile) {
+	for i := range st.Templates {
+		t := st.Templates[i]
+		if t.ID == "" || s.templates[t.ID] != nil {
+			continue
+		}
+		s.templates[t.ID] = &t
+		s.tplOrder = append(s.tplOrder, t.ID)
+	}
+	for id, p := range st.Portfolios {
+		if p != nil {
+			s.portfolios[id] = p
+		}
+	}
+	for _, o := range st.OptOuts {
+		s.optedOut[pairKey{o.PhoneNumberID, o.WaID}] = o.Since
+	}
+	if len(s.tplOrder) > 0 {
+		s.sched.after(0, func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if !s.closed {
+				s.sweepTemplates()
+			}
+		})
+	}
+}
