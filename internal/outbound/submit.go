@@ -28,17 +28,21 @@ func (s *Service) number(ctx context.Context, workspaceID, id int64) (domain.Num
 	return ns[0], nil
 }
 
-// facts loads what policy needs to decide on req.
-func (s *Service) facts(ctx context.Context, workspaceID, numberID int64, waID string) (policy.Facts, error) {
-	f := policy.Facts{Now: s.Clock.Now()}
-	c, err := s.DB.ContactByWaID(ctx, workspaceID, waID)
+// facts loads what policy needs to decide on req, in one place.
+// Templates, the consent ledger and tier counts are not stored yet: a
+// template is therefore unknown (refused: GoHavi cannot vouch for its
+// approval), consent is the customer having started the chat, and the tier
+// is unknown (not enforced).
+func (s *Service) facts(ctx context.Context, num domain.Number, waID string) (policy.Facts, error) {
+	f := policy.Facts{Now: s.Clock.Now(), RecipientE164: "+" + waID, Quality: num.QualityRating}
+	c, err := s.DB.ContactByWaID(ctx, num.WorkspaceID, waID)
 	if domain.IsNotFound(err) {
 		return f, nil
 	}
 	if err != nil {
 		return f, err
 	}
-	conv, err := s.DB.ConversationFor(ctx, workspaceID, numberID, c.ID)
+	conv, err := s.DB.ConversationFor(ctx, num.WorkspaceID, num.ID, c.ID)
 	if domain.IsNotFound(err) {
 		return f, nil
 	}
@@ -46,6 +50,7 @@ func (s *Service) facts(ctx context.Context, workspaceID, numberID int64, waID s
 		return f, err
 	}
 	f.WindowExpiresAt = conv.WindowExpiresAt
+	f.Consent.OptedIn = !conv.LastInboundAt.IsZero() // the customer started the chat
 	return f, nil
 }
 
@@ -64,7 +69,7 @@ func (s *Service) Submit(ctx context.Context, req Request) (domain.Message, erro
 	if err != nil {
 		return domain.Message{}, err
 	}
-	facts, err := s.facts(ctx, req.WorkspaceID, num.ID, waID)
+	facts, err := s.facts(ctx, num, waID)
 	if err != nil {
 		return domain.Message{}, err
 	}

@@ -11,13 +11,46 @@ import (
 
 // Request is what someone wants to send.
 type Request struct {
-	Type string // Meta message type: text, image, template, …
+	Type     string    // Meta message type: text, image, template, …
+	Template *Template // the template's current state, for type "template"
+}
+
+// Template is what policy needs to know of a template.
+type Template struct {
+	Name        string
+	Language    string
+	Category    string // MARKETING, UTILITY or AUTHENTICATION
+	Status      string // Meta's status: APPROVED, PENDING, REJECTED, PAUSED, DISABLED, …
+	PausedUntil time.Time
+	ParamsErr   error // the send's parameters checked against the template (nil: they fit)
+}
+
+// Consent is the recipient's standing, derived from their consent ledger.
+type Consent struct {
+	OptedIn         bool // an opt-in event (or the customer started a chat) not since revoked
+	OptedOut        bool // opted out of everything from this business
+	MarketingOptOut bool // stopped marketing messages (keyword, 131050, user_preferences)
+}
+
+// Tier is the portfolio's messaging limit and its use in the rolling 24 h.
+type Tier struct {
+	Known      bool // false until the limit was read from Meta: not enforced
+	Unlimited  bool
+	Limit      int
+	Used       int       // unique customers reached by business-initiated messages
+	Counted    bool      // this customer is already among them: no new slot needed
+	NextSlotAt time.Time // when the oldest counted customer leaves the window
 }
 
 // Facts are what the caller loaded about the recipient and the number.
 type Facts struct {
 	Now             time.Time
 	WindowExpiresAt time.Time // zero when the customer never wrote
+	RecipientE164   string    // "+1…" decides the US marketing rule
+	Consent         Consent
+	Tier            Tier
+	Quality         string // the number's quality rating: GREEN, YELLOW, RED, UNKNOWN
+	BlockRedMarket  bool   // workspace setting: refuse MARKETING while quality is RED
 }
 
 // Decision is the outcome: Allowed, or a refusal with its reasons.
@@ -26,6 +59,13 @@ type Decision struct {
 	Code    domain.Code
 	Message string
 	Remedy  string
+	// BusinessInitiated: a template outside the service window. It needs
+	// consent and takes a messaging-limit slot unless Counted.
+	BusinessInitiated bool
+	// TakesTierSlot: the caller must record this recipient in the tier's
+	// rolling window, atomically with the send.
+	TakesTierSlot bool
+	Warnings      []string
 }
 
 // Err returns the refusal as a domain error (nil when allowed).
@@ -36,21 +76,21 @@ func (d Decision) Err() error {
 	return &domain.Error{Code: d.Code, Message: d.Message, Remedy: d.Remedy}
 }
 
-func allow() Decision { return Decision{Allowed: true} }
-
-// freeForm lists types that need an open customer-service window: all but
-// templates.
-func freeForm(typ string) bool { return typ != "template" }
-
-// Decide applies the rules in order and returns the first refusal.
+// Decide applies Meta's rules in order and returns the first refusal, or
+// an approval with what the caller must record.
 func Decide(req Request, f Facts) Decision {
-	if freeForm(req.Type) && !(f.WindowExpiresAt.After(f.Now)) {
-		msg := "The customer has not written in the last 24 hours, so WhatsApp only allows approved templates."
-		if f.WindowExpiresAt.IsZero() {
-			msg = "This customer has never written to this number, so WhatsApp only allows approved templates."
+	windowOpen := f.WindowExpiresAt.After(f.Now)
+	d := Decision{Allowed: true, BusinessInitiated: req.Type == "template" && !windowOpen}
+	for _, rule := range rules {
+		if deny := rule(req, f, &d); deny != nil {
+			deny.BusinessInitiated = d.BusinessInitiated
+			return *deny
 		}
-		return Decision{Code: domain.CodeWindowClosed, Message: msg,
-			Remedy: "Send an approved template to start the conversation; free-form messages are allowed for 24 hours after the customer replies."}
 	}
-	return allow()
+	d.TakesTierSlot = d.BusinessInitiated && f.Tier.Known && !f.Tier.Unlimited && !f.Tier.Counted
+	return d
+}
+
+func deny(code domain.Code, msg, remedy string) *Decision {
+	return &Decision{Code: code, Message: msg, Remedy: remedy}
 }

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/gohavi/gohavi/internal/domain"
 	"github.com/gohavi/gohavi/internal/sim/meta"
+	"github.com/gohavi/gohavi/internal/web"
 )
 
 // TestSendValidation: malformed sends are 400 naming what is wrong, a
@@ -167,4 +169,17 @@ func TestConnectNumber(t *testing.T) {
 			t.Fatal("the number list exposes the access token")
 		}
 	})
+}
+
+// Every policy refusal is a 422 with its code, so clients can tell a rule
+// from a malformed request.
+func TestPolicyCodesAre422(t *testing.T) {
+	for _, code := range []domain.Code{domain.CodeWindowClosed, domain.CodeNotOptedIn, domain.CodeOptedOut, domain.CodeTemplateNotOK,
+		domain.CodeTemplatePaused, domain.CodeTemplateParams, domain.CodeTierExhausted, domain.CodeMarketingUS, domain.CodeQualityRed} {
+		rec := httptest.NewRecorder()
+		web.WriteErrorForTest(rec, httptest.NewRequest("POST", "/api/v1/messages", nil), &domain.Error{Code: code, Message: "m", Remedy: "r"})
+		if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), string(code)) {
+			t.Errorf("%s: %d %s", code, rec.Code, rec.Body)
+		}
+	}
 }

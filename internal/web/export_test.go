@@ -1,0 +1,4 @@
+package web
+
+// WriteErrorForTest exposes the error writer to the external tests.
+var WriteErrorForTest = writeError
