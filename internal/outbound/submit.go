@@ -54,28 +54,52 @@ func (s *Service) facts(ctx context.Context, num domain.Number, waID string) (po
 	return f, nil
 }
 
+// target is where a checked request goes.
+type target struct {
+	num  domain.Number
+	waID string
+}
+
+// decide validates req and asks policy, loading the facts in one place.
+// Submit and Check share it, so a check answers exactly what a send would.
+func (s *Service) decide(ctx context.Context, req *Request) (policy.Decision, target, error) {
+	if err := validate(req); err != nil {
+		return policy.Decision{}, target{}, err
+	}
+	waID, err := NormalizeRecipient(req.To)
+	if err != nil {
+		return policy.Decision{}, target{}, err
+	}
+	num, err := s.number(ctx, req.WorkspaceID, req.NumberID)
+	if err != nil {
+		return policy.Decision{}, target{}, err
+	}
+	facts, err := s.facts(ctx, num, waID)
+	if err != nil {
+		return policy.Decision{}, target{}, err
+	}
+	return policy.Decide(policy.Request{Type: req.Type}, facts), target{num: num, waID: waID}, nil
+}
+
+// Check answers whether req would be sent, without sending or storing
+// anything. A malformed request is an error; a refusal is a Decision.
+func (s *Service) Check(ctx context.Context, req Request) (policy.Decision, error) {
+	d, _, err := s.decide(ctx, &req)
+	return d, err
+}
+
 // Submit validates req, asks policy, and on approval stores the message as
 // queued with its send job in one transaction. A refusal is returned as a
 // domain error with code, message and remedy, and nothing is stored or sent.
 func (s *Service) Submit(ctx context.Context, req Request) (domain.Message, error) {
-	if err := validate(&req); err != nil {
-		return domain.Message{}, err
-	}
-	waID, err := NormalizeRecipient(req.To)
+	d, tgt, err := s.decide(ctx, &req)
 	if err != nil {
 		return domain.Message{}, err
 	}
-	num, err := s.number(ctx, req.WorkspaceID, req.NumberID)
-	if err != nil {
+	if err := d.Err(); err != nil {
 		return domain.Message{}, err
 	}
-	facts, err := s.facts(ctx, num, waID)
-	if err != nil {
-		return domain.Message{}, err
-	}
-	if err := policy.Decide(policy.Request{Type: req.Type}, facts).Err(); err != nil {
-		return domain.Message{}, err
-	}
+	num, waID := tgt.num, tgt.waID
 	var msg domain.Message
 	var conv domain.Conversation
 	err = s.DB.WithTx(ctx, func(tx *store.Tx) error {

@@ -102,17 +102,17 @@ type sendRequest struct {
 	} `json:"context"`
 }
 
-func (s *server) sendMessage(w http.ResponseWriter, r *http.Request, p domain.Principal) {
+// parseSend reads a send request (the body of POST /messages and of
+// POST /policy/check) into the pipeline's form.
+func parseSend(w http.ResponseWriter, r *http.Request, p domain.Principal) (outbound.Request, error) {
 	var raw map[string]json.RawMessage
 	if err := decodeJSON(w, r, &raw); err != nil {
-		writeError(w, r, err)
-		return
+		return outbound.Request{}, err
 	}
 	var req sendRequest
 	b, _ := json.Marshal(raw)
 	if err := json.Unmarshal(b, &req); err != nil {
-		writeError(w, r, domain.Errorf(domain.CodeInvalidArgument, `Send {"to":"+447700900123","type":"text","text":{"body":"Hello"}}.`, "bad message: %v", err))
-		return
+		return outbound.Request{}, domain.Errorf(domain.CodeInvalidArgument, `Send {"to":"+447700900123","type":"text","text":{"body":"Hello"}}.`, "bad message: %v", err)
 	}
 	or := outbound.Request{WorkspaceID: p.WorkspaceID, NumberID: req.NumberID, To: req.To, Type: req.Type, SentBy: p.UserID}
 	if req.Text != nil {
@@ -124,12 +124,39 @@ func (s *server) sendMessage(w http.ResponseWriter, r *http.Request, p domain.Pr
 	if req.Context != nil {
 		or.ReplyTo = req.Context.MessageID
 	}
+	return or, nil
+}
+
+func (s *server) sendMessage(w http.ResponseWriter, r *http.Request, p domain.Principal) {
+	or, err := parseSend(w, r, p)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
 	m, err := s.Outbound.Submit(r.Context(), or)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusAccepted, view.NewMessage(m, whatsapp.Describe))
+}
+
+// checkPolicy answers what POST /messages would decide, sending nothing.
+func (s *server) checkPolicy(w http.ResponseWriter, r *http.Request, p domain.Principal) {
+	or, err := parseSend(w, r, p)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	d, err := s.Outbound.Check(r.Context(), or)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"allowed": d.Allowed, "code": d.Code, "message": d.Message, "remedy": d.Remedy,
+		"business_initiated": d.BusinessInitiated, "warnings": append([]string{}, d.Warnings...),
+	})
 }
 
 func (s *server) getMessage(w http.ResponseWriter, r *http.Request, p domain.Principal) {

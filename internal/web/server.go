@@ -75,6 +75,7 @@ func New(d Deps) (http.Handler, error) {
 	api("GET /api/v1/conversations/{id}/messages", s.listMessages)
 	api("POST /api/v1/conversations/{id}/read", s.readConversation)
 	api("POST /api/v1/messages", s.sendMessage)
+	api("POST /api/v1/policy/check", s.checkPolicy)
 	api("GET /api/v1/messages/{id}", s.getMessage)
 	api("GET /api/v1/whatsapp/numbers", s.listNumbers)
 	api("POST /api/v1/whatsapp/numbers", s.connectNumber)
