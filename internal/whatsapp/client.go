@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -24,7 +25,14 @@ const maxResponseBytes = 1 << 20
 
 // phoneNumberFields are the fields GetPhoneNumber asks for; Graph returns only
 // id and a few defaults unless fields are named.
-const phoneNumberFields = "id,display_phone_number,verified_name,quality_rating,code_verification_status,name_status,status,throughput,platform_type"
+const phoneNumberFields = "id,display_phone_number,verified_name,quality_rating,code_verification_status,name_status,status,throughput,platform_type," +
+	"messaging_limit_tier,whatsapp_business_manager_messaging_limit"
+
+// legacyPhoneNumberFields is phoneNumberFields for Graph versions before
+// v24.0, which do not know whatsapp_business_manager_messaging_limit and
+// would fail the whole call over it.
+const legacyPhoneNumberFields = "id,display_phone_number,verified_name,quality_rating,code_verification_status,name_status,status,throughput,platform_type," +
+	"messaging_limit_tier"
 
 // Client calls the Graph API. The access token is passed per call, not held,
 // because every connected number has its own token. A Client is safe for
@@ -60,6 +68,11 @@ type PhoneNumber struct {
 	Status                 string     `json:"status"`
 	Throughput             Throughput `json:"throughput"`
 	PlatformType           string     `json:"platform_type"`
+	// MessagingLimit is the portfolio's messaging limit (§5.1), TIER_250 …
+	// TIER_UNLIMITED: whatsapp_business_manager_messaging_limit, or the
+	// deprecated messaging_limit_tier when Graph sends only that.
+	MessagingLimit     string `json:"whatsapp_business_manager_messaging_limit"`
+	MessagingLimitTier string `json:"messaging_limit_tier"` // deprecated by Meta; as sent
 }
 
 // Throughput is the number's messages-per-second level.
@@ -75,9 +88,29 @@ func (c *Client) GetPhoneNumber(ctx context.Context, token, phoneNumberID string
 	if err != nil {
 		return pn, err
 	}
-	q := url.Values{"fields": {phoneNumberFields}}
+	fields := phoneNumberFields
+	if versionBefore(c.Version, 24) {
+		fields = legacyPhoneNumberFields
+	}
+	q := url.Values{"fields": {fields}}
 	err = c.do(ctx, http.MethodGet, path+"?"+q.Encode(), token, nil, &pn)
+	if pn.MessagingLimit == "" {
+		pn.MessagingLimit = pn.MessagingLimitTier
+	}
 	return pn, err
+}
+
+// versionBefore reports whether a Graph version such as "v23.0" is older
+// than major. An empty or unparsable version lets Graph pick its newest,
+// so it is never "before".
+func versionBefore(version string, major int) bool {
+	v, ok := strings.CutPrefix(version, "v")
+	if !ok {
+		return false
+	}
+	v, _, _ = strings.Cut(v, ".")
+	n, err := strconv.Atoi(v)
+	return err == nil && n < major
 }
 
 // SendResult is what Meta answers to an accepted send. Accepted is not

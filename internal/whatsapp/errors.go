@@ -18,11 +18,13 @@ import (
 type GraphError struct {
 	HTTPStatus  int
 	Code        int
-	Subcode     int // deprecated by Meta since v16; often 0
+	Subcode     int // error_subcode: often 0 on sends, 2388xxx on template create errors
 	Type        string
 	Message     string // "(#131047) Re-engagement message", or the body text when not JSON
 	Title       string // error_user_title, else Message without its "(#code)" prefix
 	Details     string // error_data.details, else error_user_msg
+	UserTitle   string // error_user_title as sent (template create errors carry it), else ""
+	UserMessage string // error_user_msg as sent, else ""
 	FBTraceID   string
 	IsTransient bool // Graph's own is_transient hint, when present
 
@@ -131,7 +133,7 @@ func parseGraphError(status int, body []byte) *GraphError {
 	ge.enveloped = true
 	ge.Code, ge.Subcode = int(g.Code), int(g.Subcode)
 	ge.Type, ge.Message, ge.FBTraceID, ge.IsTransient = g.Type, g.Message, g.FBTraceID, g.IsTransient
-	ge.Title = g.UserTitle
+	ge.Title, ge.UserTitle, ge.UserMessage = g.UserTitle, g.UserTitle, g.UserMsg
 	if ge.Title == "" {
 		ge.Title = stripCodePrefix(g.Message)
 	}

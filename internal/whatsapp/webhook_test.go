@@ -246,6 +246,10 @@ func FuzzParse(f *testing.F) {
 	f.Add(readFixture(f, "statuses.json"))
 	f.Add([]byte(`{"entry":[{"changes":[{"value":{"messages":[{"type":"location","location":{"latitude":"NaN"}}]}}]}]}`))
 	f.Add([]byte(`{"entry":[{"id":1e400,"time":"-1","changes":[{"value":{"statuses":[{"timestamp":1e99}]}}]}]}`))
+	f.Add([]byte(`{"entry":[{"changes":[{"field":"message_template_status_update","value":{"event":"DISABLED","message_template_id":1e30,"disable_info":{"disable_date":"x"},"other_info":[]}}]}]}`))
+	f.Add([]byte(`{"entry":[{"changes":[{"field":"business_capability_update","value":{"max_daily_conversation_per_phone":"-1","max_daily_conversations_per_business":"TIER_"}}]}]}`))
+	f.Add([]byte(`{"entry":[{"changes":[{"field":"user_preferences","value":{"user_preferences":[{"wa_id":1,"timestamp":-9e18}],"contacts":{}}}]}]}`))
+	f.Add([]byte(`{"entry":[{"changes":[{"field":"account_update","value":{"ban_info":{"waba_ban_state":[1,null,"DISABLE"]},"waba_info":{"solution_partner_business_ids":"7"}}}]}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		p, err := Parse(body)
 		if err != nil {
@@ -253,6 +257,7 @@ func FuzzParse(f *testing.F) {
 		}
 		for _, e := range p.Entry {
 			for _, c := range e.Changes {
+				fuzzManagementDecoders(c)
 				v, err := c.DecodeMessages()
 				if err != nil {
 					continue
@@ -268,4 +273,30 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzManagementDecoders runs every management decoder on c; none may panic.
+func fuzzManagementDecoders(c Change) {
+	_ = c.Kind()
+	if v, err := c.DecodeTemplateStatusUpdate(); err == nil {
+		_ = v.DisableInfo.DisableDate
+	}
+	_, _ = c.DecodeTemplateQualityUpdate()
+	if v, err := c.DecodeTemplateCategoryUpdate(); err == nil {
+		_ = v.Impending()
+	}
+	if v, err := c.DecodePhoneNumberQualityUpdate(); err == nil {
+		_, _ = TierLimit(v.Tier())
+	}
+	if v, err := c.DecodeBusinessCapabilityUpdate(); err == nil {
+		_, _ = TierLimit(v.Tier())
+	}
+	_, _ = c.DecodeAccountUpdate()
+	_, _ = c.DecodePhoneNumberNameUpdate()
+	if v, err := c.DecodeUserPreferences(); err == nil {
+		for _, p := range v.UserPreferences {
+			_ = p.Time()
+			_ = p.Stop()
+		}
+	}
 }
