@@ -2,6 +2,7 @@ package outbound
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/gohavi/gohavi/internal/domain"
 	"github.com/gohavi/gohavi/internal/policy"
@@ -28,13 +29,15 @@ func (s *Service) number(ctx context.Context, workspaceID, id int64) (domain.Num
 	return ns[0], nil
 }
 
-// facts loads what policy needs to decide on req, in one place.
-// Templates, the consent ledger and tier counts are not stored yet: a
-// template is therefore unknown (refused: GoHavi cannot vouch for its
-// approval), consent is the customer having started the chat, and the tier
-// is unknown (not enforced).
+// facts loads what policy needs to decide, in one place: the window, the
+// consent ledger (a customer who started the chat counts as opted in), the
+// portfolio's messaging limit and its use, and the number's quality.
 func (s *Service) facts(ctx context.Context, num domain.Number, waID string) (policy.Facts, error) {
-	f := policy.Facts{Now: s.Clock.Now(), RecipientE164: "+" + waID, Quality: num.QualityRating}
+	now := s.Clock.Now()
+	f := policy.Facts{Now: now, RecipientE164: "+" + waID, Quality: num.QualityRating}
+	if err := s.tierFacts(ctx, num, waID, &f); err != nil {
+		return f, err
+	}
 	c, err := s.DB.ContactByWaID(ctx, num.WorkspaceID, waID)
 	if domain.IsNotFound(err) {
 		return f, nil
@@ -42,6 +45,11 @@ func (s *Service) facts(ctx context.Context, num domain.Number, waID string) (po
 	if err != nil {
 		return f, err
 	}
+	cs, err := s.DB.ContactConsent(ctx, num.WorkspaceID, c.ID)
+	if err != nil {
+		return f, err
+	}
+	f.Consent = policy.Consent{OptedIn: cs.OptedIn, OptedOut: cs.OptedOut, MarketingOptOut: cs.MarketingOptOut}
 	conv, err := s.DB.ConversationFor(ctx, num.WorkspaceID, num.ID, c.ID)
 	if domain.IsNotFound(err) {
 		return f, nil
@@ -50,14 +58,35 @@ func (s *Service) facts(ctx context.Context, num domain.Number, waID string) (po
 		return f, err
 	}
 	f.WindowExpiresAt = conv.WindowExpiresAt
-	f.Consent.OptedIn = !conv.LastInboundAt.IsZero() // the customer started the chat
+	if !conv.LastInboundAt.IsZero() && !cs.OptedOut && !f.Consent.OptedIn {
+		f.Consent.OptedIn = true // wrote to us before the ledger recorded it
+	}
 	return f, nil
+}
+
+// portfolio is the key of the messaging limit a number shares: Meta counts
+// per business portfolio; until its id is known, the WABA stands for it.
+func portfolio(num domain.Number) string { return num.WABAID }
+
+func (s *Service) tierFacts(ctx context.Context, num domain.Number, waID string, f *policy.Facts) error {
+	tier, err := s.DB.PortfolioTier(ctx, portfolio(num))
+	if err != nil || tier == "" {
+		return err // unknown: not enforced until Meta tells us the limit
+	}
+	f.Tier.Known = true
+	f.Tier.Limit, f.Tier.Unlimited = whatsapp.TierLimit(tier)
+	if f.Tier.Unlimited {
+		return nil
+	}
+	f.Tier.Used, f.Tier.Counted, f.Tier.NextSlotAt, err = s.DB.TierUsage(ctx, portfolio(num), waID, f.Now)
+	return err
 }
 
 // target is where a checked request goes.
 type target struct {
-	num  domain.Number
-	waID string
+	num   domain.Number
+	waID  string
+	limit int // the messaging limit, when the send takes a slot
 }
 
 // decide validates req and asks policy, loading the facts in one place.
@@ -78,7 +107,15 @@ func (s *Service) decide(ctx context.Context, req *Request) (policy.Decision, ta
 	if err != nil {
 		return policy.Decision{}, target{}, err
 	}
-	return policy.Decide(policy.Request{Type: req.Type}, facts), target{num: num, waID: waID}, nil
+	preq := policy.Request{Type: req.Type}
+	if req.Type == "template" {
+		var send json.RawMessage
+		if preq.Template, send, err = s.templateFacts(ctx, num, req.Body); err != nil {
+			return policy.Decision{}, target{}, err
+		}
+		req.Body = send // Meta's template object, built from the checked values
+	}
+	return policy.Decide(preq, facts), target{num: num, waID: waID, limit: facts.Tier.Limit}, nil
 }
 
 // Check answers whether req would be sent, without sending or storing
@@ -118,6 +155,17 @@ func (s *Service) Submit(ctx context.Context, req Request) (domain.Message, erro
 		}
 		if req.Type == "text" {
 			m.Payload = nil
+		}
+		if d.TakesTierSlot {
+			// Counted in the same commit as the message, under the
+			// portfolio's lock: concurrent sends never overshoot the tier.
+			ok, err := tx.TakeTierSlot(ctx, portfolio(num), waID, s.Clock.Now(), tgt.limit)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return domain.Errorf(domain.CodeTierExhausted, "The next slot frees as earlier customers leave the 24-hour window.", "the messaging limit of %d customers per 24 hours was just used up", tgt.limit)
+			}
 		}
 		if msg, _, err = tx.InsertMessage(ctx, m); err != nil {
 			return err

@@ -1,0 +1,152 @@
+package outbound_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/gohavi/gohavi/internal/domain"
+	"github.com/gohavi/gohavi/internal/outbound"
+	"github.com/gohavi/gohavi/internal/sim/meta"
+	"github.com/gohavi/gohavi/internal/store"
+	"github.com/gohavi/gohavi/internal/store/storetest"
+)
+
+const orderBody = "Hi {{1}}, your order {{2}} has shipped."
+
+// seedTemplate makes a template known to GoHavi and to the simulator.
+func seedTemplate(t *testing.T, e *env, name, category, status string, pausedUntil time.Time) {
+	t.Helper()
+	comps := fmt.Sprintf(`[{"type":"BODY","text":%q,"example":{"body_text":[["Ada","A-1"]]}}]`, orderBody)
+	if _, err := e.db.UpsertTemplate(context.Background(), domain.Template{WorkspaceID: e.ws.ID, WABAID: wabaID, MetaID: "9" + name,
+		Name: name, Language: "en", Category: category, Status: status, PausedUntil: pausedUntil, Components: []byte(comps), ParameterFormat: "POSITIONAL"}); err != nil {
+		t.Fatal(err)
+	}
+	e.sim.AddTemplate(wabaID, meta.TemplateSpec{Name: name, Language: "en", Category: category, Body: orderBody})
+}
+
+func sendTemplate(e *env, to, name string, params ...string) (domain.Message, error) {
+	body, _ := json.Marshal(map[string]any{"name": name, "language": "en", "parameters": params})
+	return e.svc.Submit(context.Background(), outbound.Request{WorkspaceID: e.ws.ID, To: to, Type: "template", Body: body})
+}
+
+func TestTemplateSendsFollowTheRules(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *domain.FakeClock) {
+		e := newEnv(t, db, clock, envOpts{})
+		ctx := context.Background()
+		seedTemplate(t, e, "order_update", "UTILITY", "APPROVED", time.Time{})
+		seedTemplate(t, e, "promo", "MARKETING", "PAUSED", clock.Now().Add(3*time.Hour))
+		seedTemplate(t, e, "spring_sale", "MARKETING", "APPROVED", time.Time{})
+
+		// Unknown template: refused, never sent unchecked.
+		_, err := sendTemplate(e, customer, "nope", "Ada")
+		wantCode(t, err, domain.CodeTemplateNotOK)
+
+		// The customer wrote a day ago: business-initiated, and they started
+		// the chat, so they count as opted in.
+		e.inbound(t, customer, "hi")
+		clock.Advance(25 * time.Hour)
+		_, err = sendTemplate(e, customer, "order_update", "Ada")
+		wantCode(t, err, domain.CodeTemplateParams)
+		_, err = sendTemplate(e, customer, "order_update", "Ada", "  ")
+		wantCode(t, err, domain.CodeTemplateParams)
+		_, err = sendTemplate(e, customer, "promo", "Ada", "A-1")
+		wantCode(t, err, domain.CodeTemplatePaused)
+		m, err := sendTemplate(e, customer, "order_update", "Ada", "A-1")
+		if err != nil || m.Text != "Template: order_update" {
+			t.Fatalf("approved template: %+v %v", m, err)
+		}
+		if err := e.svc.Deliver(ctx, m.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		sent := e.sent()
+		if len(sent) != 1 || sent[0].Type != "template" {
+			t.Fatalf("simulator got %+v", sent)
+		}
+		var req struct {
+			Template struct {
+				Components []struct {
+					Type       string `json:"type"`
+					Parameters []struct{ Text string } `json:"parameters"`
+				} `json:"components"`
+			} `json:"template"`
+		}
+		if err := json.Unmarshal(sent[0].Request, &req); err != nil || len(req.Template.Components) != 1 || req.Template.Components[0].Parameters[1].Text != "A-1" {
+			t.Fatalf("components sent: %s", sent[0].Request)
+		}
+		if got := e.message(t, m.ID); got.Status != domain.StatusSent {
+			t.Fatalf("status %s (error %d %s)", got.Status, got.ErrorCode, got.ErrorDetail)
+		}
+
+		// A stranger who never wrote and never opted in.
+		stranger := "447700900999"
+		_, err = sendTemplate(e, stranger, "order_update", "Bo", "B-2")
+		wantCode(t, err, domain.CodeNotOptedIn)
+		c, err := db.CreateContact(ctx, e.ws.ID, stranger, "+"+stranger, "Bo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.AddConsentEvent(ctx, domain.ConsentEvent{WorkspaceID: e.ws.ID, ContactID: c.ID, Action: domain.ConsentOptIn, Source: "website", Wording: "Send me order updates on WhatsApp", Actor: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sendTemplate(e, stranger, "order_update", "Bo", "B-2"); err != nil {
+			t.Fatalf("after opt-in: %v", err)
+		}
+		// Marketing stopped: marketing refused, utility still fine.
+		if _, err := db.AddConsentEvent(ctx, domain.ConsentEvent{WorkspaceID: e.ws.ID, ContactID: c.ID, Action: domain.ConsentOptOutMarketing, Source: "keyword", Actor: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = sendTemplate(e, stranger, "spring_sale", "Bo", "B-2")
+		wantCode(t, err, domain.CodeOptedOut)
+		// Marketing to a US number.
+		us := "14155550100"
+		uc, _ := db.CreateContact(ctx, e.ws.ID, us, "+"+us, "Cy")
+		_, _ = db.AddConsentEvent(ctx, domain.ConsentEvent{WorkspaceID: e.ws.ID, ContactID: uc.ID, Action: domain.ConsentOptIn, Source: "website", Actor: "test"})
+		_, err = sendTemplate(e, us, "spring_sale", "Cy", "C-3")
+		wantCode(t, err, domain.CodeMarketingUS)
+	})
+}
+
+func TestTierIsEnforcedAtTheSlot(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *domain.FakeClock) {
+		e := newEnv(t, db, clock, envOpts{})
+		ctx := context.Background()
+		seedTemplate(t, e, "order_update", "UTILITY", "APPROVED", time.Time{})
+		if err := db.SetPortfolioTier(ctx, wabaID, "TIER_250"); err != nil {
+			t.Fatal(err)
+		}
+		// 250 customers were already reached in the last 24 hours.
+		if err := db.WithTx(ctx, func(tx *store.Tx) error {
+			for i := range 250 {
+				if ok, err := tx.TakeTierSlot(ctx, wabaID, fmt.Sprintf("4477009%05d", i), clock.Now(), 250); err != nil || !ok {
+					return fmt.Errorf("slot %d: %v %v", i, ok, err)
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		fresh := "447700955555"
+		c, _ := db.CreateContact(ctx, e.ws.ID, fresh, "+"+fresh, "Di")
+		_, _ = db.AddConsentEvent(ctx, domain.ConsentEvent{WorkspaceID: e.ws.ID, ContactID: c.ID, Action: domain.ConsentOptIn, Source: "website", Actor: "test"})
+		_, err := sendTemplate(e, fresh, "order_update", "Di", "D-4")
+		de := wantCode(t, err, domain.CodeTierExhausted)
+		if de.Remedy == "" {
+			t.Fatalf("no remedy: %+v", de)
+		}
+		// Someone already counted takes no new slot.
+		counted := "447700900007"
+		cc, _ := db.CreateContact(ctx, e.ws.ID, counted, "+"+counted, "Ed")
+		_, _ = db.AddConsentEvent(ctx, domain.ConsentEvent{WorkspaceID: e.ws.ID, ContactID: cc.ID, Action: domain.ConsentOptIn, Source: "website", Actor: "test"})
+		if _, err := sendTemplate(e, counted, "order_update", "Ed", "E-5"); err != nil {
+			t.Fatalf("counted customer: %v", err)
+		}
+		// Exactly 24 hours later the slots free.
+		clock.Advance(24 * time.Hour)
+		if _, err := sendTemplate(e, fresh, "order_update", "Di", "D-4"); err != nil {
+			t.Fatalf("after 24 h: %v", err)
+		}
+	})
+}
