@@ -68,7 +68,7 @@ func TestTemplateSendsFollowTheRules(t *testing.T) {
 		var req struct {
 			Template struct {
 				Components []struct {
-					Type       string `json:"type"`
+					Type       string                  `json:"type"`
 					Parameters []struct{ Text string } `json:"parameters"`
 				} `json:"components"`
 			} `json:"template"`
