@@ -63,6 +63,7 @@ type Message struct {
 	ErrorDetail    string
 	ReplyTo        string    // wamid quoted (context.id)
 	SentBy         int64     // user id of the agent, 0 for API/system
+	Policy         []byte    // the policy decision that let it out (JSON), outbound only
 	CreatedAt      time.Time // when we received or created it
 	Timestamp      time.Time // Meta's timestamp for inbound
 	UpdatedAt      time.Time

@@ -64,6 +64,34 @@ func (s *Service) facts(ctx context.Context, num domain.Number, waID string) (po
 	return f, nil
 }
 
+// decisionJSON is what is kept of an approval with the message.
+func decisionJSON(d policy.Decision) []byte {
+	b, _ := json.Marshal(map[string]any{"allowed": true, "business_initiated": d.BusinessInitiated, "tier_slot": d.TakesTierSlot, "warnings": append([]string{}, d.Warnings...)})
+	return b
+}
+
+// recordDenial keeps a refusal for the compliance view; losing one is not
+// worth failing the request over, so errors are only logged.
+func (s *Service) recordDenial(ctx context.Context, req Request, tgt target, d policy.Decision) {
+	src := "api"
+	if req.SentBy != 0 {
+		src = "agent"
+	}
+	var tpl string
+	if req.Type == "template" {
+		var t struct {
+			Name string `json:"name"`
+		}
+		_ = json.Unmarshal(req.Body, &t)
+		tpl = t.Name
+	}
+	err := s.DB.RecordDenial(ctx, store.Denial{WorkspaceID: req.WorkspaceID, NumberID: tgt.num.ID, WaID: tgt.waID, Type: req.Type, Template: tpl,
+		Code: d.Code, Message: d.Message, Source: src})
+	if err != nil {
+		s.Log.Warn("recording a policy denial failed", "err", err)
+	}
+}
+
 // portfolio is the key of the messaging limit a number shares: Meta counts
 // per business portfolio; until its id is known, the WABA stands for it.
 func portfolio(num domain.Number) string { return num.WABAID }
@@ -113,7 +141,9 @@ func (s *Service) decide(ctx context.Context, req *Request) (policy.Decision, ta
 		if preq.Template, send, err = s.templateFacts(ctx, num, req.Body); err != nil {
 			return policy.Decision{}, target{}, err
 		}
-		req.Body = send // Meta's template object, built from the checked values
+		if send != nil {
+			req.Body = send // Meta's template object, built from the checked values
+		}
 	}
 	return policy.Decide(preq, facts), target{num: num, waID: waID, limit: facts.Tier.Limit}, nil
 }
@@ -134,6 +164,7 @@ func (s *Service) Submit(ctx context.Context, req Request) (domain.Message, erro
 		return domain.Message{}, err
 	}
 	if err := d.Err(); err != nil {
+		s.recordDenial(ctx, req, tgt, d)
 		return domain.Message{}, err
 	}
 	num, waID := tgt.num, tgt.waID
@@ -151,7 +182,7 @@ func (s *Service) Submit(ctx context.Context, req Request) (domain.Message, erro
 		m := domain.Message{
 			WorkspaceID: req.WorkspaceID, ConversationID: convID, NumberID: num.ID, ContactID: contact.ID,
 			Direction: domain.Outbound, Type: req.Type, Text: summary(req), Payload: req.Body,
-			Status: domain.StatusQueued, ReplyTo: req.ReplyTo, SentBy: req.SentBy,
+			Status: domain.StatusQueued, ReplyTo: req.ReplyTo, SentBy: req.SentBy, Policy: decisionJSON(d),
 		}
 		if req.Type == "text" {
 			m.Payload = nil

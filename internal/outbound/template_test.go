@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,6 +44,11 @@ func TestTemplateSendsFollowTheRules(t *testing.T) {
 		// Unknown template: refused, never sent unchecked.
 		_, err := sendTemplate(e, customer, "nope", "Ada")
 		wantCode(t, err, domain.CodeTemplateNotOK)
+		// The refusal is kept for the compliance view.
+		denials, err := db.RecentDenials(ctx, e.ws.ID, clock.Now().Add(-time.Minute), 10)
+		if err != nil || len(denials) != 1 || denials[0].Code != domain.CodeTemplateNotOK || denials[0].Template != "nope" || denials[0].WaID != customer || denials[0].Source != "api" {
+			t.Fatalf("denials: %+v %v", denials, err)
+		}
 
 		// The customer wrote a day ago: business-initiated, and they started
 		// the chat, so they count as opted in.
@@ -75,6 +81,9 @@ func TestTemplateSendsFollowTheRules(t *testing.T) {
 		}
 		if err := json.Unmarshal(sent[0].Request, &req); err != nil || len(req.Template.Components) != 1 || req.Template.Components[0].Parameters[1].Text != "A-1" {
 			t.Fatalf("components sent: %s", sent[0].Request)
+		}
+		if got := e.message(t, m.ID); !strings.Contains(string(got.Policy), `"business_initiated":true`) {
+			t.Fatalf("decision not kept with the message: %s", got.Policy)
 		}
 		if got := e.message(t, m.ID); got.Status != domain.StatusSent {
 			t.Fatalf("status %s (error %d %s)", got.Status, got.ErrorCode, got.ErrorDetail)

@@ -77,6 +77,7 @@ type Message struct {
 	Error          *MessageError   `json:"error"`
 	ReplyTo        string          `json:"reply_to,omitempty"`
 	SentBy         int64           `json:"sent_by,omitempty"`
+	Policy         json.RawMessage `json:"policy,omitempty"` // the decision that let it out
 	CreatedAt      *string         `json:"created_at"`
 	Timestamp      *string         `json:"timestamp"`
 	UpdatedAt      *string         `json:"updated_at"`
@@ -95,6 +96,9 @@ func NewMessage(m domain.Message, describe Describer) Message {
 	}
 	if json.Valid(m.Payload) {
 		out.Payload = m.Payload
+	}
+	if len(m.Policy) > 0 && json.Valid(m.Policy) {
+		out.Policy = m.Policy
 	}
 	if m.Status == domain.StatusFailed || m.ErrorCode != 0 {
 		e := &MessageError{Code: m.ErrorCode, Title: m.ErrorTitle, Detail: m.ErrorDetail}
