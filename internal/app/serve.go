@@ -14,6 +14,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/gohavi/gohavi/internal/domain"
 	"github.com/gohavi/gohavi/internal/ingest"
 	"github.com/gohavi/gohavi/internal/jobs"
 	"github.com/gohavi/gohavi/internal/metrics"
@@ -22,6 +23,7 @@ import (
 	"github.com/gohavi/gohavi/internal/realtime"
 	"github.com/gohavi/gohavi/internal/sim/meta"
 	"github.com/gohavi/gohavi/internal/store"
+	"github.com/gohavi/gohavi/internal/templating"
 	"github.com/gohavi/gohavi/internal/web"
 	"github.com/gohavi/gohavi/internal/whatsapp"
 )
@@ -29,15 +31,16 @@ import (
 // Server is a running gohavi node.
 type Server struct {
 	*Base
-	URL      string // where this node listens, e.g. http://127.0.0.1:8080
-	Hub      realtime.Hub
-	Jobs     *jobs.Jobs
-	Writer   *ingest.Writer
-	Applier  *ingest.Applier
-	Outbound *outbound.Service
-	Numbers  *numbers.Service
-	Sim      *meta.Server
-	Metrics  *metrics.Metrics
+	URL        string // where this node listens, e.g. http://127.0.0.1:8080
+	Hub        realtime.Hub
+	Jobs       *jobs.Jobs
+	Writer     *ingest.Writer
+	Applier    *ingest.Applier
+	Outbound   *outbound.Service
+	Numbers    *numbers.Service
+	Templating *templating.Service
+	Sim        *meta.Server
+	Metrics    *metrics.Metrics
 
 	ln        net.Listener
 	http      *http.Server
@@ -99,6 +102,8 @@ func NewServer(ctx context.Context, b *Base) (_ *Server, err error) {
 	s.Applier.Applied = func(n int) { s.Metrics.WebhooksApplied.Add(float64(n)) }
 	s.Outbound = &outbound.Service{DB: b.DB, Graph: graph, Box: b.Box, Hub: s.Hub, Clock: b.Clock, Log: b.Log}
 	s.Numbers = &numbers.Service{DB: b.DB, Graph: graph, Box: b.Box}
+	s.Templating = &templating.Service{DB: b.DB, Graph: graph, Box: b.Box, Clock: b.Clock}
+	s.Applier.KeywordHook = s.confirmKeyword
 	workers := river.NewWorkers()
 	s.Outbound.Workers(workers)
 	if s.Jobs, err = jobs.New(b.DB, jobs.Config{Workers: workers, Logger: b.Log}); err != nil {
@@ -107,7 +112,7 @@ func NewServer(ctx context.Context, b *Base) (_ *Server, err error) {
 	s.Outbound.Jobs = s.Jobs
 
 	d := web.Deps{
-		DB: b.DB, Hub: s.Hub, Writer: s.Writer, Outbound: s.Outbound, Numbers: s.Numbers, Metrics: s.Metrics,
+		DB: b.DB, Hub: s.Hub, Writer: s.Writer, Outbound: s.Outbound, Numbers: s.Numbers, Templating: s.Templating, Metrics: s.Metrics,
 		Clock: b.Clock, Log: b.Log, AppSecret: s.appSecret, VerifyToken: verifyToken,
 		SecureCookies: len(b.Cfg.PublicURL) > 5 && b.Cfg.PublicURL[:5] == "https",
 		Sandbox:       b.Cfg.Sandbox, Ready: b.DB.Ping,
@@ -187,6 +192,19 @@ func loopbackURL(a net.Addr) string {
 	return "http://" + tcp.String()
 }
 
+// confirmKeyword answers STOP and START, as the customer expects. The
+// customer just wrote, so the window is open and the reply goes through
+// the rules like any other message.
+func (s *Server) confirmKeyword(ctx context.Context, workspaceID, numberID int64, waID, action string) {
+	text := "You are unsubscribed and will get no more messages from us. Reply START to subscribe again."
+	if action == domain.ConsentOptIn {
+		text = "You are subscribed again. Reply STOP to unsubscribe."
+	}
+	if _, err := s.Outbound.Submit(ctx, outbound.Request{WorkspaceID: workspaceID, NumberID: numberID, To: waID, Type: "text", Text: text}); err != nil {
+		s.Log.Warn("keyword confirmation not sent", "action", action, "err", err)
+	}
+}
+
 // closeParts releases what NewServer built; safe on a partly built node.
 func (s *Server) closeParts() {
 	if s.Writer != nil {
@@ -209,6 +227,10 @@ func (s *Server) housekeeping(ctx context.Context) {
 	for {
 		if n, err := s.DB.DeleteExpiredSessions(ctx); err == nil && n > 0 {
 			s.Log.Info("expired sessions removed", "count", n)
+		}
+		// Slots older than the tier's 24-hour window count for nothing.
+		if _, err := s.DB.DeleteOldTierSlots(ctx, s.Clock.Now().Add(-25*time.Hour)); err != nil && ctx.Err() == nil {
+			s.Log.Warn("tier slot cleanup failed", "err", err)
 		}
 		select {
 		case <-ctx.Done():

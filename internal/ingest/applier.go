@@ -48,6 +48,11 @@ type Applier struct {
 	workers int         // concurrent apply loops
 	busy    func() bool // the writer has requests waiting (see NewPipeline)
 	Applied func(n int) // optional metrics hook
+	// KeywordHook, if set, is called after the apply transaction commits
+	// for each opt-out/opt-in keyword an inbound text carried (action is
+	// domain.ConsentOptOut or domain.ConsentOptIn), so the app can send the
+	// confirmation reply. The applier itself sends nothing.
+	KeywordHook func(ctx context.Context, workspaceID, numberID int64, waID, action string)
 }
 
 // NewApplier builds an applier; call Run to start it.
@@ -69,6 +74,7 @@ type applyCtx struct {
 	tx      *store.Tx
 	out     []domain.Event
 	numbers map[string]*domain.Number // by phone_number_id; nil value = not ours
+	after   afterCommit               // work done once the transaction commits
 }
 
 func newApplyCtx(tx *store.Tx) *applyCtx {
@@ -162,7 +168,7 @@ func (a *Applier) yield(ctx context.Context, loop int) {
 
 // ApplyPending applies one batch of pending events and returns how many.
 func (a *Applier) ApplyPending(ctx context.Context) (int, error) {
-	var out []domain.Event
+	var done *applyCtx
 	var n int
 	err := a.db.WithTx(ctx, func(tx *store.Tx) error {
 		evs, err := tx.ClaimUnappliedWebhookEvents(ctx, a.batch)
@@ -172,7 +178,7 @@ func (a *Applier) ApplyPending(ctx context.Context) (int, error) {
 		n = len(evs)
 		ids := make([]int64, 0, len(evs))
 		ac := newApplyCtx(tx)
-		defer func() { out = ac.out }()
+		defer func() { done = ac }()
 		for _, ev := range evs {
 			if err := a.applyEvent(ctx, ac, ev.Body); err != nil {
 				return fmt.Errorf("event %d: %w", ev.ID, err)
@@ -186,7 +192,7 @@ func (a *Applier) ApplyPending(ctx context.Context) (int, error) {
 		// set aside the ones that still fail, with their reason.
 		return a.applyOneByOne(ctx, err)
 	}
-	a.publish(ctx, out)
+	a.committed(ctx, done)
 	if a.Applied != nil && n > 0 {
 		a.Applied(n)
 	}
@@ -197,7 +203,7 @@ func (a *Applier) applyOneByOne(ctx context.Context, batchErr error) (int, error
 	a.log.Warn("webhook batch failed; applying one by one", "err", batchErr)
 	n := 0
 	for ; n < a.batch && ctx.Err() == nil; n++ {
-		var out []domain.Event
+		var done *applyCtx
 		var claimed *store.WebhookEvent
 		var applyErr error
 		err := a.db.WithTx(ctx, func(tx *store.Tx) error {
@@ -207,7 +213,7 @@ func (a *Applier) applyOneByOne(ctx context.Context, batchErr error) (int, error
 			}
 			claimed = &evs[0]
 			ac := newApplyCtx(tx)
-			defer func() { out = ac.out }()
+			defer func() { done = ac }()
 			if applyErr = a.applyEvent(ctx, ac, claimed.Body); applyErr != nil {
 				return applyErr
 			}
@@ -217,6 +223,7 @@ func (a *Applier) applyOneByOne(ctx context.Context, batchErr error) (int, error
 		case claimed == nil && err == nil:
 			return n, nil // backlog empty
 		case applyErr != nil:
+			done = nil // rolled back: nothing to publish or call
 			a.log.Error("webhook event set aside", "id", claimed.ID, "err", applyErr)
 			if err := a.db.MarkWebhookEventFailed(ctx, claimed.ID, applyErr.Error()); err != nil {
 				return n, err
@@ -224,7 +231,7 @@ func (a *Applier) applyOneByOne(ctx context.Context, batchErr error) (int, error
 		case err != nil:
 			return n, err
 		}
-		a.publish(ctx, out)
+		a.committed(ctx, done)
 	}
 	return n, ctx.Err()
 }
@@ -246,14 +253,7 @@ func (a *Applier) applyEvent(ctx context.Context, ac *applyCtx, body []byte) err
 	}
 	for _, e := range p.Entry {
 		for _, ch := range e.Changes {
-			if ch.Field != "messages" {
-				continue // management fields are applied by later features
-			}
-			v, err := ch.DecodeMessages()
-			if err != nil {
-				continue
-			}
-			if err := a.applyMessages(ctx, ac, v); err != nil {
+			if err := a.applyChange(ctx, ac, e, ch); err != nil {
 				return err
 			}
 		}

@@ -65,6 +65,9 @@ func (a *Applier) applyInbound(ctx context.Context, ac *applyCtx, num domain.Num
 	if err != nil || !inserted {
 		return err // a retried delivery changes nothing
 	}
+	if err := a.inboundConsent(ctx, ac, num, contact, m); err != nil {
+		return err
+	}
 	var conv domain.Conversation
 	if opensWindow(m.Type) {
 		conv, err = tx.NoteInbound(ctx, convID, domain.Millis(ts), domain.Millis(domain.WindowExpiry(ts)), stored.Text, contact)
@@ -103,6 +106,7 @@ func (a *Applier) applyStatus(ctx context.Context, ac *applyCtx, num domain.Numb
 	if m, ok, err := tx.AdvanceStatusByWAMID(ctx, num.ID, s.ID, ch); err != nil || ok {
 		if ok {
 			ac.out = append(ac.out, view.Event(num.WorkspaceID, domain.EventMessageUpdated, view.NewMessage(m, whatsapp.Describe)))
+			return a.failedConsent(ctx, ac, m, s)
 		}
 		return err
 	}
@@ -129,5 +133,5 @@ func (a *Applier) applyStatus(ctx context.Context, ac *applyCtx, num domain.Numb
 		return err
 	}
 	ac.out = append(ac.out, view.Event(num.WorkspaceID, domain.EventMessageUpdated, view.NewMessage(updated, whatsapp.Describe)))
-	return nil
+	return a.failedConsent(ctx, ac, updated, s)
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 
 	"github.com/gohavi/gohavi/internal/domain"
 )
@@ -136,3 +137,34 @@ func (db *DB) CreateContact(ctx context.Context, workspaceID int64, waID, phone,
 	}
 	return c, err
 }
+
+// AddConsentEventOnce records e unless the contact already has an event
+// with the same action, source and evidence (a replayed webhook), and
+// reports whether it added one.
+func (tx *Tx) AddConsentEventOnce(ctx context.Context, e domain.ConsentEvent) (bool, error) {
+	var one int
+	err := tx.queryRow(ctx, qConsentEventExists, e.ContactID, e.WorkspaceID, e.Action, e.Source, e.Evidence).Scan(&one)
+	if err == nil {
+		return false, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return false, err
+	}
+	_, err = tx.AddConsentEvent(ctx, e)
+	return err == nil, err
+}
+
+var qConsentEventExists = hot(`SELECT 1 FROM consent_events
+		WHERE contact_id = $1 AND workspace_id = $2 AND action = $3 AND source = $4 AND evidence = $5 LIMIT 1`)
+
+// HasConsentEvents reports whether the contact's ledger has any event.
+func (tx *Tx) HasConsentEvents(ctx context.Context, workspaceID, contactID int64) (bool, error) {
+	var one int
+	err := tx.queryRow(ctx, qHasConsentEvents, contactID, workspaceID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+var qHasConsentEvents = hot(`SELECT 1 FROM consent_events WHERE contact_id = $1 AND workspace_id = $2 LIMIT 1`)

@@ -17,6 +17,7 @@ import (
 	"github.com/gohavi/gohavi/internal/outbound"
 	"github.com/gohavi/gohavi/internal/realtime"
 	"github.com/gohavi/gohavi/internal/store"
+	"github.com/gohavi/gohavi/internal/templating"
 	"github.com/gohavi/gohavi/internal/web/ui"
 )
 
@@ -27,6 +28,7 @@ type Deps struct {
 	Writer        *ingest.Writer
 	Outbound      *outbound.Service
 	Numbers       *numbers.Service
+	Templating    *templating.Service
 	Metrics       *metrics.Metrics
 	Clock         domain.Clock
 	Log           *slog.Logger
@@ -76,10 +78,21 @@ func New(d Deps) (http.Handler, error) {
 	api("POST /api/v1/conversations/{id}/read", s.readConversation)
 	api("POST /api/v1/messages", s.sendMessage)
 	api("POST /api/v1/policy/check", s.checkPolicy)
+	api("GET /api/v1/compliance", s.compliance)
 	api("GET /api/v1/messages/{id}", s.getMessage)
 	api("GET /api/v1/whatsapp/numbers", s.listNumbers)
 	api("POST /api/v1/whatsapp/numbers", s.connectNumber)
 	api("GET /api/v1/events", s.events)
+	api("GET /api/v1/templates", s.listTemplates)
+	api("POST /api/v1/templates", s.createTemplate)
+	api("POST /api/v1/templates/lint", s.lintTemplate)
+	api("POST /api/v1/templates/sync", s.syncTemplates)
+	api("GET /api/v1/templates/{id}", s.getTemplate)
+	api("POST /api/v1/contacts", s.createContact)
+	api("GET /api/v1/contacts/{id}", s.getContact)
+	api("POST /api/v1/contacts/{id}/consent", s.addConsent)
+	api("GET /api/v1/contacts/{id}/consent", s.listConsent)
+	api("GET /api/v1/contacts/{id}/consent.csv", s.consentCSV)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, domain.Errorf(domain.CodeNotFound, "See the API reference in the README.", "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
