@@ -106,7 +106,8 @@ func NewServer(ctx context.Context, b *Base) (_ *Server, err error) {
 	s.Applier.KeywordHook = s.confirmKeyword
 	workers := river.NewWorkers()
 	s.Outbound.Workers(workers)
-	if s.Jobs, err = jobs.New(b.DB, jobs.Config{Workers: workers, Logger: b.Log}); err != nil {
+	river.AddWorker(workers, &templating.SyncWorker{S: s.Templating})
+	if s.Jobs, err = jobs.New(b.DB, jobs.Config{Workers: workers, Logger: b.Log, Periodic: []*river.PeriodicJob{templating.Periodic()}}); err != nil {
 		return nil, err
 	}
 	s.Outbound.Jobs = s.Jobs

@@ -43,7 +43,8 @@ type Config struct {
 	Workers          *river.Workers // nil → insert-only (CLI commands)
 	Logger           *slog.Logger
 	TransactionalMax int
-	RescueAfter      time.Duration // a job running longer than this is presumed orphaned by a crash
+	RescueAfter      time.Duration        // a job running longer than this is presumed orphaned by a crash
+	Periodic         []*river.PeriodicJob // enqueued by the elected leader only, so once per cluster
 }
 
 func queues(cfg Config) map[string]river.QueueConfig {
@@ -64,6 +65,7 @@ func riverConfig(cfg Config) *river.Config {
 		MaxAttempts:          12,
 		RescueStuckJobsAfter: cfg.RescueAfter,
 		JobTimeout:           2 * time.Minute,
+		PeriodicJobs:         cfg.Periodic,
 	}
 	if rc.RescueStuckJobsAfter == 0 {
 		rc.RescueStuckJobsAfter = 2 * time.Minute

@@ -122,6 +122,9 @@ func TestNumbers(t *testing.T) {
 		if got, err := db.NumberByPhoneNumberID(ctx, "p1"); err != nil || got.ID != n.ID {
 			t.Fatalf("by phone number id: %v", err)
 		}
+		if ids, err := db.WorkspacesWithNumbers(ctx); err != nil || len(ids) != 1 || ids[0] != a.ID {
+			t.Fatalf("workspaces with numbers: %v %v", ids, err)
+		}
 	})
 }
 

@@ -65,3 +65,22 @@ func (tx *Tx) NumberByPhoneNumberID(ctx context.Context, phoneNumberID string) (
 }
 
 var qNumberByPNID = hot(`SELECT ` + numberCols + ` FROM numbers WHERE phone_number_id = $1`)
+
+// WorkspacesWithNumbers lists the workspaces that have a connected number,
+// for jobs that visit every account (template sync).
+func (db *DB) WorkspacesWithNumbers(ctx context.Context) ([]int64, error) {
+	rows, err := db.R.QueryContext(ctx, `SELECT DISTINCT workspace_id FROM numbers ORDER BY workspace_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
