@@ -67,6 +67,7 @@ func New(d Deps) (http.Handler, error) {
 	mux.HandleFunc("POST /login", s.login)
 	mux.HandleFunc("POST /logout", s.logout)
 	mux.HandleFunc("GET /{$}", s.page(s.inboxPage))
+	mux.HandleFunc("GET /compliance", s.page(s.compliancePage))
 
 	api := func(pattern string, h func(http.ResponseWriter, *http.Request, domain.Principal)) {
 		mux.HandleFunc(pattern, s.api(h))
@@ -88,6 +89,7 @@ func New(d Deps) (http.Handler, error) {
 	api("POST /api/v1/templates/lint", s.lintTemplate)
 	api("POST /api/v1/templates/sync", s.syncTemplates)
 	api("GET /api/v1/templates/{id}", s.getTemplate)
+	api("POST /api/v1/templates/{id}/preview", s.previewTemplate)
 	api("POST /api/v1/contacts", s.createContact)
 	api("GET /api/v1/contacts/{id}", s.getContact)
 	api("POST /api/v1/contacts/{id}/consent", s.addConsent)

@@ -70,7 +70,10 @@ func TestInboxPage(t *testing.T) {
 		`<a id="sandbox-phone-link"`, `href="/sim/_sim/phone"`, "Open the customer phone",
 		`id="user-name"`, "Olivia Owner", "Acme &amp; Co",
 		`action="/logout"`, `method="post"`,
-		`<script type="module" src="/static/inbox.js?v=`, `rel="stylesheet"`)
+		`<script type="module" src="/static/inbox.js?v=`, `rel="stylesheet"`,
+		`<a id="nav-compliance" href="/compliance"`,
+		`<select id="template-select"`, `id="template-params"`, `id="template-preview"`,
+		`<button type="button" id="template-send"`, `id="template-toggle"`)
 
 	data.Sandbox = false
 	html = render(t, "inbox.html", data)
@@ -79,7 +82,7 @@ func TestInboxPage(t *testing.T) {
 
 // Every /static/ URL the pages use must exist in Static().
 func TestAssetsExist(t *testing.T) {
-	html := render(t, "login.html", LoginPage{}) + render(t, "inbox.html", InboxPage{Sandbox: true})
+	html := render(t, "login.html", LoginPage{}) + render(t, "inbox.html", InboxPage{Sandbox: true}) + render(t, "compliance.html", InboxPage{})
 	refs := regexp.MustCompile(`/static/([\w.-]+)\?v=`).FindAllStringSubmatch(html, -1)
 	if len(refs) < 3 {
 		t.Fatalf("found only %d asset references", len(refs))
@@ -104,8 +107,28 @@ func TestScriptHooks(t *testing.T) {
 		`"#c="`, "window_expires_at", `dataset.state = s`)
 }
 
+func TestCompliancePage(t *testing.T) {
+	html := render(t, "compliance.html", InboxPage{UserName: "Olivia <Owner>", WorkspaceName: "Acme & Co", WorkspaceSlug: "acme"})
+	contains(t, "compliance", html,
+		`id="compliance-numbers"`, `id="compliance-denials"`, `id="compliance-held"`, `id="compliance-codes"`,
+		`<a id="nav-inbox" href="/"`, `<a id="nav-compliance" href="/compliance" aria-current="page"`,
+		`<script type="module" src="/static/compliance.js?v=`, "Olivia &lt;Owner&gt;", "Acme &amp; Co")
+	absent(t, "compliance", html, "<script>", "style=")
+
+	b, err := fs.ReadFile(Static(), "compliance.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	contains(t, "compliance.js", string(b), `"denial-code"`, "dataset.code = code", "getCompliance")
+	b, err = fs.ReadFile(Static(), "picker.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	contains(t, "picker.js", string(b), `"template-param"`, "index: v", "name: v", "previewTemplate", "sendTemplate", `"APPROVED"`)
+}
+
 func TestStatic(t *testing.T) {
-	for _, name := range []string{"app.css", "inbox.js", "api.js", "favicon.svg"} {
+	for _, name := range []string{"app.css", "inbox.js", "api.js", "picker.js", "compliance.js", "favicon.svg"} {
 		b, err := fs.ReadFile(Static(), name)
 		if err != nil {
 			t.Fatalf("static %s: %v", name, err)

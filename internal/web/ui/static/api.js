@@ -53,3 +53,17 @@ export const sendText = (conv, body) => request("POST", "/api/v1/messages", {
   type: "text",
   text: { body },
 }).then(one);
+export const listTemplates = () => request("GET", "/api/v1/templates").then(many);
+// previewTemplate renders a template with the given values; unfilled
+// variables stay visible as {{n}}.
+export const previewTemplate = (id, values, contactId) => request("POST",
+  `/api/v1/templates/${encodeURIComponent(id)}/preview`, { contact_id: contactId || undefined, ...values });
+// sendTemplate sends template tpl with values ({parameters} or
+// {named_parameters}, plus an optional header).
+export const sendTemplate = (conv, tpl, values) => request("POST", "/api/v1/messages", {
+  to: conv.contact.wa_id,
+  number_id: conv.number_id,
+  type: "template",
+  template: { name: tpl.name, language: tpl.language, ...values },
+}).then(one);
+export const getCompliance = () => request("GET", "/api/v1/compliance");

@@ -4,6 +4,7 @@
 
 // Import api.js with the same ?v= as this module so both are cached together.
 const api = await import("./api.js" + new URL(import.meta.url).search);
+const { createPicker } = await import("./picker.js" + new URL(import.meta.url).search);
 
 const $ = (id) => document.getElementById(id);
 const key = (v) => (v == null ? "" : String(v));
@@ -192,6 +193,7 @@ function renderWindow(c) {
     : w.left == null ? "Window open" : `Window open · closes in ${fmtLeft(w.left)}`;
   box.title = c.window_expires_at ? `Service window ${w.open ? "closes" : "closed"} at ${new Date(c.window_expires_at).toLocaleString()}` : "The customer has not written yet";
   $("composer-hint").hidden = w.open;
+  picker.setWindow(w.open);
 }
 
 function route() {
@@ -223,6 +225,7 @@ async function openConversation(id) {
   thread.replaceChildren();
   $("thread-status").hidden = true;
   $("composer-error").hidden = true;
+  picker.reset();
   $("no-selection").hidden = true;
   $("conversation").hidden = false;
   input.value = state.drafts.get(id) || "";
@@ -248,7 +251,7 @@ async function openConversation(id) {
       return;
     }
   }
-  if (matchMedia("(min-width: 761px)").matches) input.focus();
+  if (matchMedia("(min-width: 761px)").matches && !input.disabled) input.focus();
   await loadThread(true);
   markOpenRead();
 }
@@ -406,7 +409,7 @@ $("composer").addEventListener("submit", (e) => { e.preventDefault(); send(); })
 let sending = false;
 async function send() {
   const id = state.openId, c = state.convs.get(id), text = input.value.trim();
-  if (sending || !c || !text) return;
+  if (sending || !c || !text || input.disabled) return;
   sending = true;
   sendBtn.disabled = true;
   sendBtn.textContent = "Sending…";
@@ -415,26 +418,44 @@ async function send() {
     const m = await api.sendText(c, text);
     if (input.value.trim() === text) { input.value = ""; autosize(); }
     state.drafts.delete(id);
-    if (m && m.id != null) {
-      if (key(m.conversation_id ?? id) === state.openId) {
-        upsertMsg({ conversation_id: id, ...m });
-        layoutThread();
-        scrollToBottom();
-      }
-      applyToConversation({ conversation_id: id, ...m });
-    }
+    showSent(id, m);
   } catch (e) {
-    if (!toLogin(e) && state.openId === id) showError($("composer-error"), e);
-    if (e.status === 422) {
-      api.getConversation(id).then((fresh) => onConversation(fresh)).catch(() => {});
-    }
+    showSendError(id, e);
   } finally {
     sending = false;
-    sendBtn.disabled = false;
+    sendBtn.disabled = input.disabled;
     sendBtn.textContent = "Send";
-    if (state.openId === id) input.focus();
+    if (state.openId === id && !input.disabled) input.focus();
   }
 }
+
+// showSent puts a message just accepted by the API into the thread.
+function showSent(id, m) {
+  if (!m || m.id == null) return;
+  if (key(m.conversation_id ?? id) === state.openId) {
+    upsertMsg({ conversation_id: id, ...m });
+    layoutThread();
+    scrollToBottom();
+  }
+  applyToConversation({ conversation_id: id, ...m });
+}
+
+// showSendError shows a refusal (message and remedy) under the composer.
+function showSendError(id, e) {
+  if (!toLogin(e) && state.openId === id) showError($("composer-error"), e);
+  if (e.status === 422) {
+    api.getConversation(id).then((fresh) => onConversation(fresh)).catch(() => {});
+  }
+}
+
+const picker = createPicker({
+  api,
+  toLogin,
+  getConv: () => state.convs.get(state.openId),
+  onSent: (c, m) => showSent(key(c.id), m),
+  onError: (c, e) => showSendError(key(c.id), e),
+  clearError: () => { $("composer-error").hidden = true; },
+});
 
 $("back").addEventListener("click", () => {
   history.pushState(null, "", location.pathname + location.search);
