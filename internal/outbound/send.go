@@ -120,6 +120,12 @@ func (s *Service) Deliver(ctx context.Context, id int64, last bool) error {
 	if err != nil || !proceed {
 		return err
 	}
+	if len(m.Policy) == 0 {
+		// Every message leaves through Submit, which records the policy
+		// decision; one without it did not, and is not sent.
+		return s.finish(ctx, m.ID, store.StatusChange{Status: domain.StatusFailed, ErrorTitle: "Not checked against WhatsApp's rules",
+			ErrorDetail: "The message was stored without a policy decision, so GoHavi refused to send it."})
+	}
 	num, err := s.DB.NumberByID(ctx, m.WorkspaceID, m.NumberID)
 	if err != nil {
 		return err

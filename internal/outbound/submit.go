@@ -3,6 +3,7 @@ package outbound
 import (
 	"context"
 	"encoding/json"
+	"errors"
 
 	"github.com/gohavi/gohavi/internal/domain"
 	"github.com/gohavi/gohavi/internal/policy"
@@ -207,6 +208,11 @@ func (s *Service) Submit(ctx context.Context, req Request) (domain.Message, erro
 		_, err = s.Jobs.InsertTx(ctx, tx.SQL(), SendArgs{MessageID: msg.ID}, nil)
 		return err
 	})
+	var de *domain.Error
+	if errors.As(err, &de) && de.Code == domain.CodeTierExhausted {
+		// Lost the race for the last slot: a refusal like any other.
+		s.recordDenial(ctx, req, tgt, policy.Decision{Code: de.Code, Message: de.Message})
+	}
 	if err != nil {
 		return domain.Message{}, err
 	}

@@ -159,3 +159,38 @@ func TestTierIsEnforcedAtTheSlot(t *testing.T) {
 		}
 	})
 }
+
+// A message that did not come through Submit (no policy decision recorded)
+// never reaches the Graph API.
+func TestNoSendWithoutADecision(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *domain.FakeClock) {
+		e := newEnv(t, db, clock, envOpts{})
+		ctx := context.Background()
+		e.inbound(t, customer, "hi")
+		var m domain.Message
+		if err := db.WithTx(ctx, func(tx *store.Tx) error {
+			c, _ := tx.UpsertContact(ctx, e.ws.ID, customer, "+"+customer, "")
+			conv, _ := tx.EnsureConversation(ctx, e.ws.ID, e.num.ID, c.ID)
+			var err error
+			m, _, err = tx.InsertMessage(ctx, domain.Message{WorkspaceID: e.ws.ID, ConversationID: conv, NumberID: e.num.ID, ContactID: c.ID,
+				Direction: domain.Outbound, Type: "text", Text: "sneaky", Status: domain.StatusQueued})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.Deliver(ctx, m.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(e.sent()); n != 0 {
+			t.Fatalf("a message without a policy decision reached the Graph API (%d sends)", n)
+		}
+		if got := e.message(t, m.ID); got.Status != domain.StatusFailed || got.ErrorTitle == "" {
+			t.Fatalf("not failed with a reason: %+v", got)
+		}
+		// The same text through Submit goes out.
+		ok := e.submitText(t, "fine")
+		if err := e.svc.Deliver(ctx, ok.ID, false); err != nil || len(e.sent()) != 1 {
+			t.Fatalf("through Submit: %v, %d sends", err, len(e.sent()))
+		}
+	})
+}

@@ -87,7 +87,9 @@ func Decide(req Request, f Facts) Decision {
 			return *deny
 		}
 	}
-	d.TakesTierSlot = d.BusinessInitiated && f.Tier.Known && !f.Tier.Unlimited && !f.Tier.Counted
+	// A customer already counted takes the slot again: their reach time
+	// moves forward, so they keep counting 24 h from the latest reach.
+	d.TakesTierSlot = d.BusinessInitiated && f.Tier.Known && !f.Tier.Unlimited
 	return d
 }
 

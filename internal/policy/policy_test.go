@@ -71,7 +71,7 @@ func TestRules(t *testing.T) {
 		{"red quality only warns otherwise", Request{Type: "template", Template: approved("MARKETING")}, Facts{WindowExpiresAt: closed, Consent: optedIn(), Quality: "RED"}, "", false},
 		{"tier with room takes a slot", Request{Type: "template", Template: approved("UTILITY")}, Facts{WindowExpiresAt: closed, Consent: optedIn(), Tier: Tier{Known: true, Limit: 250, Used: 249}}, "", true},
 		{"tier full", Request{Type: "template", Template: approved("UTILITY")}, Facts{WindowExpiresAt: closed, Consent: optedIn(), Tier: Tier{Known: true, Limit: 250, Used: 250, NextSlotAt: now.Add(time.Hour)}}, domain.CodeTierExhausted, false},
-		{"tier full but customer already counted", Request{Type: "template", Template: approved("UTILITY")}, Facts{WindowExpiresAt: closed, Consent: optedIn(), Tier: Tier{Known: true, Limit: 250, Used: 250, Counted: true}}, "", false},
+		{"tier full but customer already counted: the slot is refreshed", Request{Type: "template", Template: approved("UTILITY")}, Facts{WindowExpiresAt: closed, Consent: optedIn(), Tier: Tier{Known: true, Limit: 250, Used: 250, Counted: true}}, "", true},
 		{"unlimited tier", Request{Type: "template", Template: approved("UTILITY")}, Facts{WindowExpiresAt: closed, Consent: optedIn(), Tier: Tier{Known: true, Unlimited: true, Used: 1e6}}, "", false},
 		{"tier does not count replies in the window", Request{Type: "template", Template: approved("UTILITY")}, Facts{WindowExpiresAt: open, Tier: Tier{Known: true, Limit: 250, Used: 250}}, "", false},
 	}
