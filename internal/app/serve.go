@@ -107,7 +107,9 @@ func NewServer(ctx context.Context, b *Base) (_ *Server, err error) {
 	workers := river.NewWorkers()
 	s.Outbound.Workers(workers)
 	river.AddWorker(workers, &templating.SyncWorker{S: s.Templating})
-	if s.Jobs, err = jobs.New(b.DB, jobs.Config{Workers: workers, Logger: b.Log, Periodic: []*river.PeriodicJob{templating.Periodic()}}); err != nil {
+	river.AddWorker(workers, &numbers.RefreshWorker{S: s.Numbers})
+	periodic := []*river.PeriodicJob{templating.Periodic(), numbers.RefreshPeriodic()}
+	if s.Jobs, err = jobs.New(b.DB, jobs.Config{Workers: workers, Logger: b.Log, Periodic: periodic}); err != nil {
 		return nil, err
 	}
 	s.Outbound.Jobs = s.Jobs

@@ -4,6 +4,7 @@
 package numbers
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"strings"
@@ -81,9 +82,40 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (domain.Numbe
 	if err != nil {
 		return domain.Number{}, err
 	}
-	return s.DB.CreateNumber(ctx, domain.Number{
+	num, err := s.DB.CreateNumber(ctx, domain.Number{
 		WorkspaceID: req.WorkspaceID, WABAID: req.WABAID, PhoneNumberID: req.PhoneNumberID,
 		DisplayPhoneNumber: pn.DisplayPhoneNumber, VerifiedName: pn.VerifiedName, QualityRating: pn.QualityRating,
 		AccessTokenEnc: sealed, Sandbox: req.Sandbox,
 	})
+	if err != nil {
+		return num, err
+	}
+	return num, s.recordTier(ctx, num, pn)
+}
+
+// recordTier keeps the portfolio's messaging limit as Meta reports it on
+// the number; until it is known, policy does not enforce a limit.
+func (s *Service) recordTier(ctx context.Context, num domain.Number, pn whatsapp.PhoneNumber) error {
+	tier := whatsapp.NormalizeTier(cmp.Or(pn.MessagingLimit, pn.MessagingLimitTier))
+	if tier == "" || tier == whatsapp.TierNotSet {
+		return nil
+	}
+	return s.DB.SetPortfolioTier(ctx, num.WABAID, tier)
+}
+
+// Refresh reads a number's details from Meta again: quality, names and the
+// portfolio's messaging limit, which webhooks report only when they change.
+func (s *Service) Refresh(ctx context.Context, num domain.Number) error {
+	token, err := s.Box.Open(num.AccessTokenEnc, []byte(num.PhoneNumberID))
+	if err != nil {
+		return err
+	}
+	pn, err := s.Graph.GetPhoneNumber(ctx, string(token), num.PhoneNumberID)
+	if err != nil {
+		return err
+	}
+	if err := s.DB.UpdateNumberHealth(ctx, num.ID, cmp.Or(pn.DisplayPhoneNumber, num.DisplayPhoneNumber), cmp.Or(pn.VerifiedName, num.VerifiedName), cmp.Or(pn.QualityRating, num.QualityRating)); err != nil {
+		return err
+	}
+	return s.recordTier(ctx, num, pn)
 }

@@ -102,8 +102,11 @@ func (s *Service) tierFacts(ctx context.Context, num domain.Number, waID string,
 	if err != nil || tier == "" {
 		return err // unknown: not enforced until Meta tells us the limit
 	}
-	f.Tier.Known = true
 	f.Tier.Limit, f.Tier.Unlimited = whatsapp.TierLimit(tier)
+	if !f.Tier.Unlimited && f.Tier.Limit <= 0 {
+		return nil // a tier we cannot read (TIER_NOT_SET): not enforced
+	}
+	f.Tier.Known = true
 	if f.Tier.Unlimited {
 		return nil
 	}

@@ -122,6 +122,12 @@ func TestNumbers(t *testing.T) {
 		if got, err := db.NumberByPhoneNumberID(ctx, "p1"); err != nil || got.ID != n.ID {
 			t.Fatalf("by phone number id: %v", err)
 		}
+		if err := db.UpdateNumberHealth(ctx, n.ID, "15550002", "Shop Ltd", "RED"); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := db.NumberByID(ctx, a.ID, n.ID); got.QualityRating != "RED" || got.VerifiedName != "Shop Ltd" || got.DisplayPhoneNumber != "15550002" {
+			t.Fatalf("health not updated: %+v", got)
+		}
 		if ids, err := db.WorkspacesWithNumbers(ctx); err != nil || len(ids) != 1 || ids[0] != a.ID {
 			t.Fatalf("workspaces with numbers: %v %v", ids, err)
 		}

@@ -84,3 +84,10 @@ func (db *DB) WorkspacesWithNumbers(ctx context.Context) ([]int64, error) {
 	}
 	return out, rows.Err()
 }
+
+// UpdateNumberHealth records what Meta last said about a number.
+func (db *DB) UpdateNumberHealth(ctx context.Context, id int64, displayPhone, verifiedName, quality string) error {
+	_, err := db.W.ExecContext(ctx, `UPDATE numbers SET display_phone_number = $1, verified_name = $2, quality_rating = $3, updated_at = $4 WHERE id = $5`,
+		clean(displayPhone), clean(verifiedName), clean(quality), db.now(), id)
+	return err
+}
