@@ -11,6 +11,7 @@ import (
 	"github.com/gohavi/gohavi/internal/domain"
 	"github.com/gohavi/gohavi/internal/ingest"
 	"github.com/gohavi/gohavi/internal/jobs"
+	"github.com/gohavi/gohavi/internal/policy"
 	"github.com/gohavi/gohavi/internal/store"
 	"github.com/gohavi/gohavi/internal/view"
 	"github.com/gohavi/gohavi/internal/whatsapp"
@@ -106,10 +107,28 @@ func (s *Service) claim(ctx context.Context, id int64) (domain.Message, bool, er
 		default:
 			return nil
 		}
+		if err := s.takePairToken(ctx, tx, m); err != nil {
+			return err
+		}
 		proceed = true
 		return tx.ResetMessageStatus(ctx, id, domain.StatusSending)
 	})
 	return m, proceed, err
+}
+
+// takePairToken spends the customer's pair-rate token for this send, or
+// snoozes the job until one is free: the sender waits its turn instead of
+// discovering Meta's 131056.
+func (s *Service) takePairToken(ctx context.Context, tx *store.Tx, m domain.Message) error {
+	tokens, at, err := tx.PairBucket(ctx, m.NumberID, m.ContactID)
+	if err != nil {
+		return err
+	}
+	b, wait := policy.PairBucket{Tokens: tokens, At: at}.Take(s.Clock.Now())
+	if wait > 0 {
+		return river.JobSnooze(wait)
+	}
+	return tx.SavePairBucket(ctx, m.NumberID, m.ContactID, b.Tokens, b.At)
 }
 
 // Deliver sends one stored message to the Graph API and records the

@@ -3,10 +3,13 @@ package outbound_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/riverqueue/river"
 
 	"github.com/gohavi/gohavi/internal/domain"
 	"github.com/gohavi/gohavi/internal/outbound"
@@ -191,6 +194,43 @@ func TestNoSendWithoutADecision(t *testing.T) {
 		ok := e.submitText(t, "fine")
 		if err := e.svc.Deliver(ctx, ok.ID, false); err != nil || len(e.sent()) != 1 {
 			t.Fatalf("through Submit: %v, %d sends", err, len(e.sent()))
+		}
+	})
+}
+
+// The sender keeps Meta's pair rate itself: a burst of 45 to one customer
+// goes out, the 46th waits its 6 seconds (snoozed, not refused by Meta).
+func TestPairRateIsKeptBySender(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *domain.FakeClock) {
+		e := newEnv(t, db, clock, envOpts{})
+		ctx := context.Background()
+		e.inbound(t, customer, "hi")
+		var last domain.Message
+		for i := range 46 {
+			last = e.submitText(t, fmt.Sprintf("n%d", i))
+			err := e.svc.Deliver(ctx, last.ID, false)
+			if i < 45 && err != nil {
+				t.Fatalf("message %d: %v", i+1, err)
+			}
+			if i == 45 {
+				var snooze *river.JobSnoozeError
+				if !errors.As(err, &snooze) {
+					t.Fatalf("message 46: want a snooze, got %v", err)
+				}
+			}
+		}
+		if n := len(e.sent()); n != 45 {
+			t.Fatalf("sent %d, want 45", n)
+		}
+		if got := e.message(t, last.ID); got.Status != domain.StatusQueued {
+			t.Fatalf("waiting message is %s", got.Status)
+		}
+		clock.Advance(6 * time.Second)
+		if err := e.svc.Deliver(ctx, last.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.message(t, last.ID); got.Status != domain.StatusSent || got.ErrorCode != 0 {
+			t.Fatalf("after 6 s: %s %d", got.Status, got.ErrorCode)
 		}
 	})
 }
