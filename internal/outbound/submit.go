@@ -36,6 +36,11 @@ func (s *Service) number(ctx context.Context, workspaceID, id int64) (domain.Num
 func (s *Service) facts(ctx context.Context, num domain.Number, waID string) (policy.Facts, error) {
 	now := s.Clock.Now()
 	f := policy.Facts{Now: now, RecipientE164: "+" + waID, Quality: num.QualityRating}
+	settings, err := s.DB.WorkspaceSettings(ctx, num.WorkspaceID)
+	if err != nil {
+		return f, err
+	}
+	f.BlockRedMarket = settings.BlockMarketingOnRed
 	if err := s.tierFacts(ctx, num, waID, &f); err != nil {
 		return f, err
 	}

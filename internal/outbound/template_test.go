@@ -234,3 +234,27 @@ func TestPairRateIsKeptBySender(t *testing.T) {
 		}
 	})
 }
+
+// With the workspace setting on, a RED number refuses marketing templates;
+// without it, they go with a warning kept in the decision.
+func TestRedQualityBlocksMarketingWhenSet(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *domain.FakeClock) {
+		e := newEnv(t, db, clock, envOpts{})
+		ctx := context.Background()
+		seedTemplate(t, e, "spring_sale", "MARKETING", "APPROVED", time.Time{})
+		if err := db.UpdateNumberHealth(ctx, e.num.ID, e.num.DisplayPhoneNumber, e.num.VerifiedName, "RED"); err != nil {
+			t.Fatal(err)
+		}
+		e.inbound(t, customer, "hi")
+		clock.Advance(25 * time.Hour)
+		m, err := sendTemplate(e, customer, "spring_sale", "Ada", "A-1")
+		if err != nil || !strings.Contains(string(m.Policy), "RED") {
+			t.Fatalf("without the setting: %v, decision %s", err, m.Policy)
+		}
+		if err := db.SaveWorkspaceSettings(ctx, e.ws.ID, store.Settings{BlockMarketingOnRed: true}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = sendTemplate(e, customer, "spring_sale", "Ada", "A-1")
+		wantCode(t, err, domain.CodeQualityRed)
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gohavi/gohavi/internal/domain"
 	"github.com/gohavi/gohavi/internal/sim/meta"
 )
 
@@ -60,6 +61,28 @@ func TestPolicyCheck(t *testing.T) {
 		// Malformed input is an error, as for a send.
 		if status, _ := check(`{"to":"+447700900777","type":"text"}`); status != http.StatusBadRequest {
 			t.Fatalf("malformed: %d", status)
+		}
+	})
+}
+
+// TestSettings: owners and admins (and API keys) change the workspace's
+// rule settings; agents read them but cannot change them.
+func TestSettings(t *testing.T) {
+	parallelEngines(t, func(t *testing.T, n *node) {
+		key := bearer(n.apiKey(t, "default"))
+		if _, err := n.CreateUser(context.Background(), "default", "agent2@example.com", "Agent", domain.RoleAgent, "agent-password-2"); err != nil {
+			t.Fatal(err)
+		}
+		agent := withCookie(n.login(t, "agent2@example.com", "agent-password-2"))
+		if r := n.call(t, "GET", "/api/v1/settings", nil, agent); r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"block_marketing_on_red":false`) {
+			t.Fatalf("read: %d %s", r.Status, r.Body)
+		}
+		n.call(t, "PUT", "/api/v1/settings", `{"block_marketing_on_red":true}`, agent).wantError(t, http.StatusForbidden, domain.CodeForbidden)
+		if r := n.call(t, "PUT", "/api/v1/settings", `{"block_marketing_on_red":true}`, key); r.Status != http.StatusOK {
+			t.Fatalf("admin write: %d %s", r.Status, r.Body)
+		}
+		if r := n.call(t, "GET", "/api/v1/settings", nil, agent); !strings.Contains(string(r.Body), `"block_marketing_on_red":true`) {
+			t.Fatalf("after write: %s", r.Body)
 		}
 	})
 }

@@ -80,6 +80,8 @@ func New(d Deps) (http.Handler, error) {
 	api("POST /api/v1/messages", s.sendMessage)
 	api("POST /api/v1/policy/check", s.checkPolicy)
 	api("GET /api/v1/compliance", s.compliance)
+	api("GET /api/v1/settings", s.getSettings)
+	api("PUT /api/v1/settings", s.putSettings)
 	api("GET /api/v1/messages/{id}", s.getMessage)
 	api("GET /api/v1/whatsapp/numbers", s.listNumbers)
 	api("POST /api/v1/whatsapp/numbers", s.connectNumber)

@@ -1,0 +1,2 @@
+-- Workspace settings that change what the rules allow.
+ALTER TABLE workspaces ADD COLUMN block_marketing_on_red BOOLEAN NOT NULL DEFAULT FALSE;
