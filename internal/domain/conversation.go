@@ -29,14 +29,24 @@ type Conversation struct {
 	WindowExpiresAt time.Time
 	LastMessageText string
 	UnreadCount     int
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// FreeEntryPointExpiresAt ends the 72-hour window opened by answering
+	// a click-to-WhatsApp ad within 24 hours (all messages free; pricing).
+	FreeEntryPointExpiresAt time.Time
+	CreatedAt               time.Time
+	UpdatedAt               time.Time
 }
 
 // WindowOpen reports whether free-form messages may be sent at now.
 func (c Conversation) WindowOpen(now time.Time) bool {
 	return !c.WindowExpiresAt.IsZero() && now.Before(c.WindowExpiresAt)
 }
+
+// Free-entry-point windows (Meta's pricing): answer an ad's customer within
+// FEPReplyWithin and every message is free for FEPWindow.
+const (
+	FEPReplyWithin = 24 * time.Hour
+	FEPWindow      = 72 * time.Hour
+)
 
 // WindowExpiry is the end of the service window opened by an inbound message
 // at t.

@@ -68,6 +68,13 @@ func (a *Applier) applyInbound(ctx context.Context, ac *applyCtx, num domain.Num
 	if err := a.inboundConsent(ctx, ac, num, contact, m); err != nil {
 		return err
 	}
+	if len(m.Referral) > 0 && string(m.Referral) != "null" {
+		// Came from a click-to-WhatsApp ad: answering within 24 hours
+		// opens the free-entry-point window.
+		if err := tx.NoteAdReferral(ctx, convID, domain.Millis(ts.Add(domain.FEPReplyWithin))); err != nil {
+			return err
+		}
+	}
 	var conv domain.Conversation
 	if opensWindow(m.Type) {
 		conv, err = tx.NoteInbound(ctx, convID, domain.Millis(ts), domain.Millis(domain.WindowExpiry(ts)), stored.Text, contact)

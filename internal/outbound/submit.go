@@ -213,6 +213,11 @@ func (s *Service) Submit(ctx context.Context, req Request) (domain.Message, erro
 		if conv, err = tx.NoteOutbound(ctx, convID, tx.Now(), msg.Text, contact); err != nil {
 			return err
 		}
+		end, err := tx.StartFreeEntryPoint(ctx, convID, tx.Now(), tx.Now()+domain.FEPWindow.Milliseconds())
+		if err != nil {
+			return err
+		}
+		conv.FreeEntryPointExpiresAt = domain.FromMillis(end)
 		_, err = s.Jobs.InsertTx(ctx, tx.SQL(), SendArgs{MessageID: msg.ID}, nil)
 		return err
 	})

@@ -258,3 +258,40 @@ func TestRedQualityBlocksMarketingWhenSet(t *testing.T) {
 		wantCode(t, err, domain.CodeQualityRed)
 	})
 }
+
+// Answering a click-to-WhatsApp ad's customer within 24 hours opens the
+// 72-hour free-entry-point window; answering later does not.
+func TestFreeEntryPointWindow(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *domain.FakeClock) {
+		e := newEnv(t, db, clock, envOpts{})
+		ctx := context.Background()
+		ad := json.RawMessage(`{"source_type":"ad","source_id":"120226305854810726","ctwa_clid":"Aff-n8Z"}`)
+		wamid, err := e.sim.Inject(ctx, meta.Inbound{PhoneNumberID: phoneID, From: customer, Name: "Ada", Text: "I saw your ad", Referral: ad})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.awaitWebhook(t, wamid)
+		e.applyAll(t)
+		m := e.submitText(t, "Welcome!")
+		conv, err := db.ConversationByID(ctx, e.ws.ID, m.ConversationID)
+		if err != nil || !conv.FreeEntryPointExpiresAt.Equal(clock.Now().Add(72*time.Hour).Truncate(time.Millisecond)) {
+			t.Fatalf("free entry point after a timely reply: %v %v", conv.FreeEntryPointExpiresAt, err)
+		}
+
+		// Another customer from an ad, answered only after 25 hours.
+		late := "447700900321"
+		wamid, _ = e.sim.Inject(ctx, meta.Inbound{PhoneNumberID: phoneID, From: late, Name: "Bo", Text: "ad", Referral: ad})
+		e.awaitWebhook(t, wamid)
+		e.applyAll(t)
+		clock.Advance(25 * time.Hour)
+		e.inbound(t, late, "still there?")
+		m2, err := e.svc.Submit(ctx, outbound.Request{WorkspaceID: e.ws.ID, To: late, Type: "text", Text: "Sorry for the wait"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conv2, _ := db.ConversationByID(ctx, e.ws.ID, m2.ConversationID)
+		if !conv2.FreeEntryPointExpiresAt.IsZero() {
+			t.Fatalf("late reply opened a free entry point until %v", conv2.FreeEntryPointExpiresAt)
+		}
+	})
+}

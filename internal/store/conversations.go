@@ -8,19 +8,19 @@ import (
 	"github.com/gohavi/gohavi/internal/domain"
 )
 
-const convCols = `v.id, v.workspace_id, v.number_id, v.contact_id, v.last_message_at, v.last_inbound_at, v.window_expires_at, v.last_message_text, v.unread_count, v.created_at, v.updated_at,
+const convCols = `v.id, v.workspace_id, v.number_id, v.contact_id, v.last_message_at, v.last_inbound_at, v.window_expires_at, v.last_message_text, v.unread_count, v.created_at, v.updated_at, v.fep_expires_at,
 	c.id, c.workspace_id, c.wa_id, c.phone, c.name, c.created_at, c.updated_at`
 
 const convFrom = ` FROM conversations v JOIN contacts c ON c.id = v.contact_id `
 
 func scanConversation(row interface{ Scan(...any) error }) (domain.Conversation, error) {
 	var v domain.Conversation
-	var lm, li, we, created, updated, cc, cu int64
+	var lm, li, we, created, updated, fep, cc, cu int64
 	c := &v.Contact
-	err := row.Scan(&v.ID, &v.WorkspaceID, &v.NumberID, &v.ContactID, &lm, &li, &we, &v.LastMessageText, &v.UnreadCount, &created, &updated,
+	err := row.Scan(&v.ID, &v.WorkspaceID, &v.NumberID, &v.ContactID, &lm, &li, &we, &v.LastMessageText, &v.UnreadCount, &created, &updated, &fep,
 		&c.ID, &c.WorkspaceID, &c.WaID, &c.Phone, &c.Name, &cc, &cu)
 	v.LastMessageAt, v.LastInboundAt, v.WindowExpiresAt = domain.FromMillis(lm), domain.FromMillis(li), domain.FromMillis(we)
-	v.CreatedAt, v.UpdatedAt = domain.FromMillis(created), domain.FromMillis(updated)
+	v.CreatedAt, v.UpdatedAt, v.FreeEntryPointExpiresAt = domain.FromMillis(created), domain.FromMillis(updated), domain.FromMillis(fep)
 	c.CreatedAt, c.UpdatedAt = domain.FromMillis(cc), domain.FromMillis(cu)
 	return v, notFound(err)
 }
@@ -44,14 +44,14 @@ var qEnsureConversation = hot(`INSERT INTO conversations(workspace_id, number_id
 
 // convOnlyCols are a conversation's own columns, for RETURNING (which
 // cannot join); the caller attaches the contact it already holds.
-const convOnlyCols = `id, workspace_id, number_id, contact_id, last_message_at, last_inbound_at, window_expires_at, last_message_text, unread_count, created_at, updated_at`
+const convOnlyCols = `id, workspace_id, number_id, contact_id, last_message_at, last_inbound_at, window_expires_at, last_message_text, unread_count, created_at, updated_at, fep_expires_at`
 
 func scanConversationWith(row interface{ Scan(...any) error }, contact domain.Contact) (domain.Conversation, error) {
 	var v domain.Conversation
-	var lm, li, we, created, updated int64
-	err := row.Scan(&v.ID, &v.WorkspaceID, &v.NumberID, &v.ContactID, &lm, &li, &we, &v.LastMessageText, &v.UnreadCount, &created, &updated)
+	var lm, li, we, created, updated, fep int64
+	err := row.Scan(&v.ID, &v.WorkspaceID, &v.NumberID, &v.ContactID, &lm, &li, &we, &v.LastMessageText, &v.UnreadCount, &created, &updated, &fep)
 	v.LastMessageAt, v.LastInboundAt, v.WindowExpiresAt = domain.FromMillis(lm), domain.FromMillis(li), domain.FromMillis(we)
-	v.CreatedAt, v.UpdatedAt = domain.FromMillis(created), domain.FromMillis(updated)
+	v.CreatedAt, v.UpdatedAt, v.FreeEntryPointExpiresAt = domain.FromMillis(created), domain.FromMillis(updated), domain.FromMillis(fep)
 	v.Contact = contact
 	return v, notFound(err)
 }
@@ -136,3 +136,25 @@ func (db *DB) MarkConversationRead(ctx context.Context, workspaceID, id int64) (
 	})
 	return conv, lastInbound, err
 }
+
+// NoteAdReferral records that the customer came from a click-to-WhatsApp
+// ad at ts: a business reply before replyBy opens the free-entry-point
+// window.
+func (tx *Tx) NoteAdReferral(ctx context.Context, convID int64, replyBy int64) error {
+	_, err := tx.exec(ctx, qNoteAdReferral, convID, replyBy)
+	return err
+}
+
+var qNoteAdReferral = hot(`UPDATE conversations SET fep_reply_by = CASE WHEN $2 > fep_reply_by THEN $2 ELSE fep_reply_by END WHERE id = $1`)
+
+// StartFreeEntryPoint opens the 72-hour free-entry-point window at now if
+// the business answers in time and no window is running; it reports the
+// conversation's window end (zero when none).
+func (tx *Tx) StartFreeEntryPoint(ctx context.Context, convID, now, expires int64) (int64, error) {
+	var end int64
+	err := tx.queryRow(ctx, qStartFEP, convID, now, expires).Scan(&end)
+	return end, err
+}
+
+var qStartFEP = hot(`UPDATE conversations SET fep_expires_at = CASE WHEN fep_reply_by > $2 AND fep_expires_at <= $2 THEN $3 ELSE fep_expires_at END
+		WHERE id = $1 RETURNING fep_expires_at`)

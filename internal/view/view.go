@@ -37,21 +37,25 @@ type Conversation struct {
 	WindowOpen      bool    `json:"window_open"`
 	LastMessageText string  `json:"last_message_text"`
 	UnreadCount     int     `json:"unread_count"`
-	CreatedAt       *string `json:"created_at"`
+	// FreeEntryPointUntil ends the 72-hour free-entry-point window (null
+	// when none): every message to this customer is free until then.
+	FreeEntryPointUntil *string `json:"free_entry_point_until"`
+	CreatedAt           *string `json:"created_at"`
 }
 
 // NewConversation renders c; now decides window_open.
 func NewConversation(c domain.Conversation, now time.Time) Conversation {
 	return Conversation{
 		ID: c.ID, NumberID: c.NumberID,
-		Contact:         Contact{ID: c.Contact.ID, WaID: c.Contact.WaID, Name: c.Contact.Name, Phone: c.Contact.Phone},
-		LastMessageAt:   Time(c.LastMessageAt),
-		LastInboundAt:   Time(c.LastInboundAt),
-		WindowExpiresAt: Time(c.WindowExpiresAt),
-		WindowOpen:      c.WindowOpen(now),
-		LastMessageText: c.LastMessageText,
-		UnreadCount:     c.UnreadCount,
-		CreatedAt:       Time(c.CreatedAt),
+		Contact:             Contact{ID: c.Contact.ID, WaID: c.Contact.WaID, Name: c.Contact.Name, Phone: c.Contact.Phone},
+		LastMessageAt:       Time(c.LastMessageAt),
+		LastInboundAt:       Time(c.LastInboundAt),
+		WindowExpiresAt:     Time(c.WindowExpiresAt),
+		WindowOpen:          c.WindowOpen(now),
+		LastMessageText:     c.LastMessageText,
+		UnreadCount:         c.UnreadCount,
+		FreeEntryPointUntil: Time(c.FreeEntryPointExpiresAt),
+		CreatedAt:           Time(c.CreatedAt),
 	}
 }
 
