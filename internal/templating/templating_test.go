@@ -2,11 +2,13 @@ package templating_test
 
 import (
 	"context"
-	"errors"
+	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/gohavi/gohavi/internal/domain"
 	"github.com/gohavi/gohavi/internal/secret"
+	"github.com/gohavi/gohavi/internal/sim/meta"
 	"github.com/gohavi/gohavi/internal/store"
 	"github.com/gohavi/gohavi/internal/store/storetest"
 	"github.com/gohavi/gohavi/internal/templates"
@@ -14,86 +16,78 @@ import (
 	"github.com/gohavi/gohavi/internal/whatsapp"
 )
 
-type fakeGraph struct {
-	created []string // token/waba/name
-	list    map[string][]templates.Template
-	err     error
-}
-
-func (g *fakeGraph) CreateTemplate(_ context.Context, token, waba string, t templates.Template) (whatsapp.CreatedTemplate, error) {
-	if g.err != nil {
-		return whatsapp.CreatedTemplate{}, g.err
-	}
-	g.created = append(g.created, token+"/"+waba+"/"+t.Name)
-	return whatsapp.CreatedTemplate{ID: "m-" + t.Name, Status: "PENDING", Category: string(t.Category)}, nil
-}
-
-func (g *fakeGraph) AllTemplates(_ context.Context, token, waba string) ([]templates.Template, error) {
-	if token != "tok-"+waba {
-		return nil, errors.New("wrong token " + token)
-	}
-	return g.list[waba], g.err
-}
-
 func body(text string) []templates.Component {
 	return []templates.Component{{Type: templates.ComponentBody, Text: text}}
 }
 
+// Create lints before calling Meta and stores what Meta answered; Sync
+// reads every WABA of the workspace. Against the real simulator.
 func TestCreateAndSync(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB, clock *domain.FakeClock) {
 		ctx := context.Background()
+		sim := meta.New(meta.Config{AppSecret: "s", Now: clock.Now}) // review takes 2 s of the fake clock
+		t.Cleanup(sim.Close)
+		srv := httptest.NewServer(sim.Handler())
+		t.Cleanup(srv.Close)
 		box, err := secret.NewBox(mustKey(t))
 		if err != nil {
 			t.Fatal(err)
 		}
 		ws, _ := db.CreateWorkspace(ctx, "a", "A")
 		empty, _ := db.CreateWorkspace(ctx, "b", "B")
-		for i, n := range []struct{ waba, phone string }{{"w1", "p1"}, {"w1", "p2"}, {"w2", "p3"}} {
-			sealed, err := box.Seal([]byte("tok-"+n.waba), []byte(n.phone))
-			if err != nil {
+		first := sim.AddNumber(meta.NumberSpec{})
+		second := sim.AddNumber(meta.NumberSpec{}) // another WABA
+		for _, n := range []meta.Number{first, second} {
+			sealed, _ := box.Seal([]byte(n.AccessToken), []byte(n.PhoneNumberID))
+			if _, err := db.CreateNumber(ctx, domain.Number{WorkspaceID: ws.ID, WABAID: n.WABAID, PhoneNumberID: n.PhoneNumberID, AccessTokenEnc: sealed}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := db.CreateNumber(ctx, domain.Number{WorkspaceID: ws.ID, WABAID: n.waba, PhoneNumberID: n.phone, AccessTokenEnc: sealed}); err != nil {
-				t.Fatalf("number %d: %v", i, err)
-			}
 		}
-		g := &fakeGraph{list: map[string][]templates.Template{
-			"w1": {{ID: "m-a", Name: "a", Language: "en_US", Category: "UTILITY", Status: "APPROVED", Components: body("Hi")}},
-			"w2": {{ID: "m-b", Name: "b", Language: "de", Category: "MARKETING", Status: "REJECTED", Components: body("Hallo")}},
-		}}
-		s := &templating.Service{DB: db, Graph: g, Box: box, Clock: clock}
+		sim.AddTemplate(second.WABAID, meta.TemplateSpec{Name: "hallo", Language: "de", Category: "MARKETING", Status: "REJECTED", Body: "Hallo {{1}}"})
+		s := &templating.Service{DB: db, Graph: whatsapp.NewClient(srv.URL, "v25.0", nil), Box: box, Clock: clock}
 
 		bad := templates.Template{Name: "Bad Name", Language: "en_US", Category: "UTILITY", Components: body("{{1}}")}
 		_, rep, err := s.Create(ctx, ws.ID, 0, bad)
-		if domain.ErrorCode(err) != domain.CodeInvalidArgument || rep.OK() || len(g.created) != 0 {
-			t.Fatalf("lint: %v %+v %v", err, rep, g.created)
+		if domain.ErrorCode(err) != domain.CodeInvalidArgument || rep.OK() || len(sim.Templates(first.WABAID)) != 0 {
+			t.Fatalf("lint: %v %+v", err, rep)
 		}
 		good := templates.Template{Name: "order_update", Language: "en_US", Category: "UTILITY", Components: body("Your order has shipped today.")}
 		if _, _, err := s.Create(ctx, empty.ID, 0, good); domain.ErrorCode(err) != domain.CodeInvalidArgument {
 			t.Fatalf("no number: %v", err)
 		}
 		tpl, rep, err := s.Create(ctx, ws.ID, 0, good)
-		if err != nil || !rep.OK() || tpl.ID == 0 || tpl.Status != "PENDING" || tpl.MetaID != "m-order_update" || tpl.WABAID != "w1" ||
-			len(g.created) != 1 || g.created[0] != "tok-w1/w1/order_update" {
-			t.Fatalf("create: %v %+v %v", err, tpl, g.created)
+		if err != nil || !rep.OK() || tpl.ID == 0 || tpl.Status != "PENDING" || tpl.MetaID == "" || tpl.WABAID != first.WABAID {
+			t.Fatalf("create: %v %+v", err, tpl)
 		}
-		g.err = errors.New("network down")
-		if _, _, err := s.Create(ctx, ws.ID, 0, good); domain.ErrorCode(err) != domain.CodeUnavailable {
-			t.Fatalf("graph down: %v", err)
+		if got := sim.Templates(first.WABAID); len(got) != 1 || got[0].Name != "order_update" {
+			t.Fatalf("at Meta: %+v", got)
 		}
-		g.err = nil
+		if _, _, err := s.Create(ctx, ws.ID, 0, good); domain.ErrorCode(err) == "" {
+			t.Fatal("a duplicate name and language was accepted")
+		}
 
+		clock.Advance(3 * time.Second) // Meta's review is done
 		n, err := s.Sync(ctx, ws.ID)
 		if err != nil || n != 2 {
 			t.Fatalf("sync: %d %v", n, err)
 		}
-		list, _ := db.ListTemplates(ctx, ws.ID)
-		if len(list) != 3 {
+		if list, _ := db.ListTemplates(ctx, ws.ID); len(list) != 2 {
 			t.Fatalf("list %+v", list)
 		}
-		b, err := db.TemplateByName(ctx, ws.ID, "w2", "b", "de")
-		if err != nil || b.Status != "REJECTED" || b.Category != "MARKETING" || b.MetaID != "m-b" || string(b.Components) == "[]" {
-			t.Fatalf("synced b: %v %+v", err, b)
+		h, err := db.TemplateByName(ctx, ws.ID, second.WABAID, "hallo", "de")
+		if err != nil || h.Status != "REJECTED" || h.Category != "MARKETING" || h.MetaID == "" || string(h.Components) == "[]" {
+			t.Fatalf("synced: %v %+v", err, h)
+		}
+		ok, _ := db.TemplateByName(ctx, ws.ID, first.WABAID, "order_update", "en_US")
+		if ok.Status != "APPROVED" {
+			t.Fatalf("reviewed template after sync: %s", ok.Status)
+		}
+
+		// Meta unreachable: a clear "unavailable", nothing stored.
+		srv.Close()
+		other := templates.Template{Name: "another_one", Language: "en_US", Category: "UTILITY", Components: body("Your order has shipped today.")}
+		if _, _, err := s.Create(ctx, ws.ID, 0, other); domain.ErrorCode(err) != domain.CodeUnavailable {
+			t.Fatalf("graph down: %v", err)
 		}
 	})
 }
