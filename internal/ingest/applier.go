@@ -168,6 +168,25 @@ func (a *Applier) yield(ctx context.Context, loop int) {
 
 // ApplyPending applies one batch of pending events and returns how many.
 func (a *Applier) ApplyPending(ctx context.Context) (int, error) {
+	// Apply loops on PostgreSQL can deadlock on shared conversation rows;
+	// the database aborts one of them, which simply tries its batch again.
+	for attempt := 1; ; attempt++ {
+		n, err := a.applyBatch(ctx)
+		if err == nil || attempt == 3 || !store.IsConflict(err) || ctx.Err() != nil {
+			if err != nil {
+				// One bad event must not block the rest: apply one at a
+				// time and set aside the ones that still fail.
+				n, err = a.applyOneByOne(ctx, err)
+				if a.Applied != nil && n > 0 {
+					a.Applied(n)
+				}
+			}
+			return n, err
+		}
+	}
+}
+
+func (a *Applier) applyBatch(ctx context.Context) (int, error) {
 	var done *applyCtx
 	var n int
 	err := a.db.WithTx(ctx, func(tx *store.Tx) error {
@@ -188,9 +207,7 @@ func (a *Applier) ApplyPending(ctx context.Context) (int, error) {
 		return tx.MarkWebhookEventsApplied(ctx, ids)
 	})
 	if err != nil {
-		// One bad event must not block the rest: apply one at a time and
-		// set aside the ones that still fail, with their reason.
-		return a.applyOneByOne(ctx, err)
+		return 0, err
 	}
 	a.committed(ctx, done)
 	if a.Applied != nil && n > 0 {
