@@ -112,16 +112,7 @@ func Parse(body []byte) (Payload, error) {
 
 // DecodeMessages decodes Value as the "messages" field's shape. Callers check
 // Field first; smb_message_echoes shares the shape.
-func (c Change) DecodeMessages() (MessagesValue, error) {
-	var v MessagesValue
-	if !isObject(c.Value) {
-		return v, fmt.Errorf("whatsapp: %q change value is not a JSON object", c.Field)
-	}
-	if err := tolerate(json.Unmarshal(c.Value, &v)); err != nil {
-		return MessagesValue{}, fmt.Errorf("whatsapp: parse %q change: %w", c.Field, err)
-	}
-	return v, nil
-}
+func (c Change) DecodeMessages() (MessagesValue, error) { return decodeAs[MessagesValue](c) }
 
 // MessagesValue is the value of a "messages" change: inbound messages,
 // statuses of our sends, and system-level errors.

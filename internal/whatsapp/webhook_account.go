@@ -93,11 +93,7 @@ func (v PhoneNumberQualityUpdate) Tier() string {
 
 // DecodePhoneNumberQualityUpdate decodes a phone_number_quality_update value.
 func (c Change) DecodePhoneNumberQualityUpdate() (PhoneNumberQualityUpdate, error) {
-	var v PhoneNumberQualityUpdate
-	if err := c.decodeValue(&v); err != nil {
-		return PhoneNumberQualityUpdate{}, err
-	}
-	return v, nil
+	return decodeAs[PhoneNumberQualityUpdate](c)
 }
 
 // BusinessCapabilityUpdate is a business_capability_update value: the
@@ -140,11 +136,7 @@ func (v BusinessCapabilityUpdate) Tier() string {
 
 // DecodeBusinessCapabilityUpdate decodes a business_capability_update value.
 func (c Change) DecodeBusinessCapabilityUpdate() (BusinessCapabilityUpdate, error) {
-	var v BusinessCapabilityUpdate
-	if err := c.decodeValue(&v); err != nil {
-		return BusinessCapabilityUpdate{}, err
-	}
-	return v, nil
+	return decodeAs[BusinessCapabilityUpdate](c)
 }
 
 // AccountUpdate is an account_update value. Event is ACCOUNT_VIOLATION,
@@ -207,13 +199,7 @@ func (w *WABAInfo) UnmarshalJSON(b []byte) error {
 }
 
 // DecodeAccountUpdate decodes an account_update value.
-func (c Change) DecodeAccountUpdate() (AccountUpdate, error) {
-	var v AccountUpdate
-	if err := c.decodeValue(&v); err != nil {
-		return AccountUpdate{}, err
-	}
-	return v, nil
-}
+func (c Change) DecodeAccountUpdate() (AccountUpdate, error) { return decodeAs[AccountUpdate](c) }
 
 // PhoneNumberNameUpdate is a phone_number_name_update value: the review
 // decision on a display name.
@@ -239,11 +225,7 @@ func (v *PhoneNumberNameUpdate) UnmarshalJSON(b []byte) error {
 
 // DecodePhoneNumberNameUpdate decodes a phone_number_name_update value.
 func (c Change) DecodePhoneNumberNameUpdate() (PhoneNumberNameUpdate, error) {
-	var v PhoneNumberNameUpdate
-	if err := c.decodeValue(&v); err != nil {
-		return PhoneNumberNameUpdate{}, err
-	}
-	return v, nil
+	return decodeAs[PhoneNumberNameUpdate](c)
 }
 
 // UserPreferencesValue is a user_preferences value: customers stopping or
@@ -291,9 +273,5 @@ func (p UserPreference) Time() time.Time {
 
 // DecodeUserPreferences decodes a user_preferences value.
 func (c Change) DecodeUserPreferences() (UserPreferencesValue, error) {
-	var v UserPreferencesValue
-	if err := c.decodeValue(&v); err != nil {
-		return UserPreferencesValue{}, err
-	}
-	return v, nil
+	return decodeAs[UserPreferencesValue](c)
 }

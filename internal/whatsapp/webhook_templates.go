@@ -37,16 +37,18 @@ func (c Change) Kind() string {
 	return c.Field
 }
 
-// decodeValue decodes c.Value into out, tolerating odd field types. The
+// decodeAs decodes c.Value as a T, tolerating odd field types. The
 // decoders do not check Field (see Kind): callers route first.
-func (c Change) decodeValue(out any) error {
+func decodeAs[T any](c Change) (T, error) {
+	var v T
 	if !isObject(c.Value) {
-		return fmt.Errorf("whatsapp: %q change value is not a JSON object", c.Field)
+		return v, fmt.Errorf("whatsapp: %q change value is not a JSON object", c.Field)
 	}
-	if err := tolerate(json.Unmarshal(c.Value, out)); err != nil {
-		return fmt.Errorf("whatsapp: parse %q change: %w", c.Field, err)
+	if err := tolerate(json.Unmarshal(c.Value, &v)); err != nil {
+		var zero T
+		return zero, fmt.Errorf("whatsapp: parse %q change: %w", c.Field, err)
 	}
-	return nil
+	return v, nil
 }
 
 // TemplateStatusUpdate is a message_template_status_update value: a
@@ -107,11 +109,7 @@ func (v *TemplateStatusUpdate) UnmarshalJSON(b []byte) error {
 
 // DecodeTemplateStatusUpdate decodes a message_template_status_update value.
 func (c Change) DecodeTemplateStatusUpdate() (TemplateStatusUpdate, error) {
-	var v TemplateStatusUpdate
-	if err := c.decodeValue(&v); err != nil {
-		return TemplateStatusUpdate{}, err
-	}
-	return v, nil
+	return decodeAs[TemplateStatusUpdate](c)
 }
 
 // TemplateQualityUpdate is a message_template_quality_update value.
@@ -140,11 +138,7 @@ func (v *TemplateQualityUpdate) UnmarshalJSON(b []byte) error {
 // DecodeTemplateQualityUpdate decodes a message_template_quality_update
 // value (also found under Meta's mislabelled status-update field; see Kind).
 func (c Change) DecodeTemplateQualityUpdate() (TemplateQualityUpdate, error) {
-	var v TemplateQualityUpdate
-	if err := c.decodeValue(&v); err != nil {
-		return TemplateQualityUpdate{}, err
-	}
-	return v, nil
+	return decodeAs[TemplateQualityUpdate](c)
 }
 
 // TemplateCategoryUpdate is a template_category_update value. An impending
@@ -183,11 +177,7 @@ func (v TemplateCategoryUpdate) Impending() bool {
 
 // DecodeTemplateCategoryUpdate decodes a template_category_update value.
 func (c Change) DecodeTemplateCategoryUpdate() (TemplateCategoryUpdate, error) {
-	var v TemplateCategoryUpdate
-	if err := c.decodeValue(&v); err != nil {
-		return TemplateCategoryUpdate{}, err
-	}
-	return v, nil
+	return decodeAs[TemplateCategoryUpdate](c)
 }
 
 // flexStrings accepts a JSON string, number or array of them.
