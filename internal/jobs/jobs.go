@@ -154,3 +154,19 @@ func (j *Jobs) InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opt
 func (j *Jobs) Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
 	return j.insert.Insert(ctx, args, opts)
 }
+
+// Singleton is the insert options of a maintenance job of which at most
+// one may wait or run at a time (a periodic job that overruns its interval
+// is not queued twice).
+func Singleton() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueMaintenance, MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true,
+		ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled}}}
+}
+
+// Every schedules args every interval, and once at start. River's leader
+// enqueues periodic jobs, so a cluster runs each once per interval.
+func Every(interval time.Duration, args river.JobArgs) *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(interval), func() (river.JobArgs, *river.InsertOpts) {
+		return args, nil
+	}, &river.PeriodicJobOpts{RunOnStart: true})
+}

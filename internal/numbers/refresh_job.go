@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/gohavi/gohavi/internal/jobs"
 )
@@ -19,10 +18,7 @@ type RefreshArgs struct{}
 func (RefreshArgs) Kind() string { return "number_refresh" }
 
 // InsertOpts: maintenance queue, at most one waiting or running.
-func (RefreshArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: jobs.QueueMaintenance, MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true,
-		ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled}}}
-}
+func (RefreshArgs) InsertOpts() river.InsertOpts { return jobs.Singleton() }
 
 // RefreshEvery is how often numbers are read from Meta (one call each).
 const RefreshEvery = 15 * time.Minute
@@ -56,8 +52,4 @@ func (w *RefreshWorker) Work(ctx context.Context, _ *river.Job[RefreshArgs]) err
 }
 
 // RefreshPeriodic is the schedule to give the job runner.
-func RefreshPeriodic() *river.PeriodicJob {
-	return river.NewPeriodicJob(river.PeriodicInterval(RefreshEvery), func() (river.JobArgs, *river.InsertOpts) {
-		return RefreshArgs{}, nil
-	}, &river.PeriodicJobOpts{RunOnStart: true})
-}
+func RefreshPeriodic() *river.PeriodicJob { return jobs.Every(RefreshEvery, RefreshArgs{}) }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/gohavi/gohavi/internal/jobs"
 )
@@ -20,9 +19,7 @@ type SyncArgs struct{}
 func (SyncArgs) Kind() string { return "template_sync" }
 
 // InsertOpts: maintenance queue, at most one waiting at a time.
-func (SyncArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: jobs.QueueMaintenance, MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled}}}
-}
+func (SyncArgs) InsertOpts() river.InsertOpts { return jobs.Singleton() }
 
 // SyncEvery is how often templates are read from Meta. Meta allows 200
 // management calls per WABA per hour (5,000 once active); a sync is one
@@ -52,8 +49,4 @@ func (w *SyncWorker) Work(ctx context.Context, _ *river.Job[SyncArgs]) error {
 }
 
 // Periodic is the schedule to give the job runner.
-func Periodic() *river.PeriodicJob {
-	return river.NewPeriodicJob(river.PeriodicInterval(SyncEvery), func() (river.JobArgs, *river.InsertOpts) {
-		return SyncArgs{}, nil
-	}, &river.PeriodicJobOpts{RunOnStart: true})
-}
+func Periodic() *river.PeriodicJob { return jobs.Every(SyncEvery, SyncArgs{}) }
