@@ -95,7 +95,7 @@ func (a *Applier) applyTemplateStatus(ctx context.Context, ac *applyCtx, e whats
 	if reason == "NONE" {
 		reason = ""
 	}
-	ts, err := ac.tx.SetTemplateStatus(ctx, e.ID, v.MessageTemplateID, v.MessageTemplateName, v.MessageTemplateLanguage,
+	ts, err := ac.tx.SetTemplateStatus(ctx, e.ID, string(v.MessageTemplateID), v.MessageTemplateName, v.MessageTemplateLanguage,
 		v.Event, reason, pausedUntil(v, a.entryTime(e)))
 	if err != nil {
 		return err
@@ -108,7 +108,7 @@ func (a *Applier) applyTemplateQuality(ctx context.Context, ac *applyCtx, e what
 	if v.NewQualityScore == "" || (v.MessageTemplateID == "" && v.MessageTemplateName == "") {
 		return nil
 	}
-	ts, err := ac.tx.SetTemplateQuality(ctx, e.ID, v.MessageTemplateID, v.MessageTemplateName, v.MessageTemplateLanguage, v.NewQualityScore)
+	ts, err := ac.tx.SetTemplateQuality(ctx, e.ID, string(v.MessageTemplateID), v.MessageTemplateName, v.MessageTemplateLanguage, v.NewQualityScore)
 	if err != nil {
 		return err
 	}

@@ -167,6 +167,12 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) inboxPage(w http.ResponseWriter, r *http.Request, p domain.Principal, u domain.User) {
+	s.shellPage(w, r, p, u, "inbox.html")
+}
+
+// shellPage renders a page shell with the signed-in user and workspace;
+// the page's script fills it from the API.
+func (s *server) shellPage(w http.ResponseWriter, r *http.Request, p domain.Principal, u domain.User, name string) {
 	ws, err := s.DB.WorkspaceByID(r.Context(), p.WorkspaceID)
 	if err != nil {
 		writeError(w, r, err)
@@ -176,5 +182,5 @@ func (s *server) inboxPage(w http.ResponseWriter, r *http.Request, p domain.Prin
 	if s.Sandbox && s.Sim != nil {
 		data.SandboxPhoneURL = "/sim/_sim/phone"
 	}
-	s.render(w, r, http.StatusOK, "inbox.html", data)
+	s.render(w, r, http.StatusOK, name, data)
 }

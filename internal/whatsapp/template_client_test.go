@@ -60,7 +60,7 @@ func TestTemplateLifecycleAgainstSimulator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if su.Event != "APPROVED" || su.MessageTemplateID != created.ID || su.MessageTemplateName != "order_ready" ||
+	if su.Event != "APPROVED" || string(su.MessageTemplateID) != created.ID || su.MessageTemplateName != "order_ready" ||
 		su.MessageTemplateLanguage != "en_US" || su.Reason != "NONE" || su.MessageTemplateCategory != "UTILITY" {
 		t.Errorf("status update %+v", su)
 	}

@@ -39,6 +39,18 @@ func (c Change) Kind() string {
 
 // decodeAs decodes c.Value as a T, tolerating odd field types. The
 // decoders do not check Field (see Kind): callers route first.
+// TemplateID is a template id: a JSON integer in webhooks, a string in
+// the API; both decode to the same text.
+type TemplateID string
+
+// UnmarshalJSON accepts a string or a number.
+func (id *TemplateID) UnmarshalJSON(b []byte) error {
+	var f flexString
+	err := f.UnmarshalJSON(b)
+	*id = TemplateID(f)
+	return err
+}
+
 func decodeAs[T any](c Change) (T, error) {
 	var v T
 	if !isObject(c.Value) {
@@ -56,7 +68,7 @@ func decodeAs[T any](c Change) (T, error) {
 // a JSON integer in webhooks and a string in the API; both give a string.
 type TemplateStatusUpdate struct {
 	Event                   string        `json:"event"` // APPROVED, REJECTED, PAUSED, DISABLED, … (§2.8)
-	MessageTemplateID       string        `json:"message_template_id"`
+	MessageTemplateID       TemplateID    `json:"message_template_id"`
 	MessageTemplateName     string        `json:"message_template_name"`
 	MessageTemplateLanguage string        `json:"message_template_language"`
 	Reason                  string        `json:"reason"` // NONE, INVALID_FORMAT, …; "" when null
@@ -94,19 +106,6 @@ type OtherInfo struct {
 	Description string `json:"description"`
 }
 
-// UnmarshalJSON accepts the template id as a string or number.
-func (v *TemplateStatusUpdate) UnmarshalJSON(b []byte) error {
-	type alias TemplateStatusUpdate
-	var aux struct {
-		*alias
-		ID flexString `json:"message_template_id"`
-	}
-	aux.alias = (*alias)(v)
-	err := json.Unmarshal(b, &aux)
-	v.MessageTemplateID = string(aux.ID)
-	return tolerate(err)
-}
-
 // DecodeTemplateStatusUpdate decodes a message_template_status_update value.
 func (c Change) DecodeTemplateStatusUpdate() (TemplateStatusUpdate, error) {
 	return decodeAs[TemplateStatusUpdate](c)
@@ -115,24 +114,11 @@ func (c Change) DecodeTemplateStatusUpdate() (TemplateStatusUpdate, error) {
 // TemplateQualityUpdate is a message_template_quality_update value.
 // Scores: GREEN, YELLOW, RED, UNKNOWN.
 type TemplateQualityUpdate struct {
-	PreviousQualityScore    string `json:"previous_quality_score"`
-	NewQualityScore         string `json:"new_quality_score"`
-	MessageTemplateID       string `json:"message_template_id"`
-	MessageTemplateName     string `json:"message_template_name"`
-	MessageTemplateLanguage string `json:"message_template_language"`
-}
-
-// UnmarshalJSON accepts the template id as a string or number.
-func (v *TemplateQualityUpdate) UnmarshalJSON(b []byte) error {
-	type alias TemplateQualityUpdate
-	var aux struct {
-		*alias
-		ID flexString `json:"message_template_id"`
-	}
-	aux.alias = (*alias)(v)
-	err := json.Unmarshal(b, &aux)
-	v.MessageTemplateID = string(aux.ID)
-	return tolerate(err)
+	PreviousQualityScore    string     `json:"previous_quality_score"`
+	NewQualityScore         string     `json:"new_quality_score"`
+	MessageTemplateID       TemplateID `json:"message_template_id"`
+	MessageTemplateName     string     `json:"message_template_name"`
+	MessageTemplateLanguage string     `json:"message_template_language"`
 }
 
 // DecodeTemplateQualityUpdate decodes a message_template_quality_update
@@ -146,26 +132,25 @@ func (c Change) DecodeTemplateQualityUpdate() (TemplateQualityUpdate, error) {
 // with NewCategory the current one; a completed change carries
 // PreviousCategory and NewCategory.
 type TemplateCategoryUpdate struct {
-	MessageTemplateID       string `json:"message_template_id"`
-	MessageTemplateName     string `json:"message_template_name"`
-	MessageTemplateLanguage string `json:"message_template_language"`
-	PreviousCategory        string `json:"previous_category"`
-	NewCategory             string `json:"new_category"`
-	CorrectCategory         string `json:"correct_category"`
-	CategoryUpdateTimestamp int64  `json:"category_update_timestamp"`
+	MessageTemplateID       TemplateID `json:"message_template_id"`
+	MessageTemplateName     string     `json:"message_template_name"`
+	MessageTemplateLanguage string     `json:"message_template_language"`
+	PreviousCategory        string     `json:"previous_category"`
+	NewCategory             string     `json:"new_category"`
+	CorrectCategory         string     `json:"correct_category"`
+	CategoryUpdateTimestamp int64      `json:"category_update_timestamp"`
 }
 
-// UnmarshalJSON accepts the id and timestamp as strings or numbers.
+// UnmarshalJSON accepts the timestamp as a string or number.
 func (v *TemplateCategoryUpdate) UnmarshalJSON(b []byte) error {
 	type alias TemplateCategoryUpdate
 	var aux struct {
 		*alias
-		ID flexString `json:"message_template_id"`
-		TS flexInt    `json:"category_update_timestamp"`
+		TS flexInt `json:"category_update_timestamp"`
 	}
 	aux.alias = (*alias)(v)
 	err := json.Unmarshal(b, &aux)
-	v.MessageTemplateID, v.CategoryUpdateTimestamp = string(aux.ID), int64(aux.TS)
+	v.CategoryUpdateTimestamp = int64(aux.TS)
 	return tolerate(err)
 }
 
