@@ -11,7 +11,8 @@ import (
 // TestTemplatePickerAndComplianceInBrowser: an approved template synced
 // from the simulator is sent from the composer's template picker (chosen,
 // filled in, previewed live), and a send the API refused shows up on the
-// compliance page under its code.
+// compliance page under its code; on the same page the owner edits the
+// opt-out keywords.
 func TestTemplatePickerAndComplianceInBrowser(t *testing.T) {
 	t.Parallel()
 	browser := newBrowser(t)
@@ -91,5 +92,19 @@ func TestTemplatePickerAndComplianceInBrowser(t *testing.T) {
 		!!document.querySelector('#compliance-denials .denial-code[data-code=%s]') &&
 		document.querySelector('#compliance-numbers .number-card') !== null &&
 		[...document.querySelectorAll('#compliance-recent tr.denial')].some(r => r.dataset.code === %s)`, js(refused.Error.Code), js(refused.Error.Code)))
+
+	// The owner adds an opt-out word of her own and switches off a
+	// built-in one; both show in the lists.
+	owner.until("the keyword lists", `document.querySelector("#keywords").getAttribute("aria-busy") === "false" &&
+		!!document.querySelector('#keyword-languages .keyword[data-word="stop"][data-builtin="true"]')`)
+	owner.do("add a Hindi opt-out word",
+		chromedp.SetValue(chromedp.ID("keyword-language"), "hi"),
+		chromedp.SendKeys(chromedp.ID("keyword-word"), "Bas"),
+		chromedp.Click(chromedp.ID("keyword-add-submit")),
+	)
+	owner.until("the word under Hindi", `!!document.querySelector('#keyword-languages .keyword-language[data-language="hi"] .keyword[data-word="bas"][data-builtin="false"][data-enabled="true"]') &&
+		document.querySelector("#keyword-word").value === ""`)
+	owner.do("switch END off", chromedp.Click(chromedp.CSS(`#keyword-languages .keyword[data-word="end"] .keyword-toggle`)))
+	owner.until("END switched off", `document.querySelector('#keyword-languages .keyword[data-word="end"]').dataset.enabled === "false"`)
 	owner.noExceptions()
 }

@@ -14,7 +14,6 @@ import (
 
 	"github.com/riverqueue/river"
 
-	"github.com/gohavi/gohavi/internal/domain"
 	"github.com/gohavi/gohavi/internal/ingest"
 	"github.com/gohavi/gohavi/internal/jobs"
 	"github.com/gohavi/gohavi/internal/metrics"
@@ -82,6 +81,7 @@ func NewServer(ctx context.Context, b *Base) (_ *Server, err error) {
 	graphURL := b.Cfg.GraphBaseURL
 	s.appSecret = b.Cfg.MetaAppSecret
 	verifyToken := b.Cfg.MetaVerifyToken
+	signup := web.SignupConfig{AppID: b.Cfg.MetaAppID, ConfigID: b.Cfg.MetaConfigID, SDKURL: b.Cfg.FacebookSDKURL, GraphVersion: b.Cfg.GraphVersion, Sandbox: b.Cfg.Sandbox}
 	if b.Cfg.Sandbox {
 		if s.appSecret == "" {
 			s.appSecret = derive(b.Key, "app secret")
@@ -92,6 +92,8 @@ func NewServer(ctx context.Context, b *Base) (_ *Server, err error) {
 		graphURL = s.URL + "/sim"
 		// The simulator keeps its chats in the data dir so the sandbox
 		// phone and the customer windows survive a restart.
+		// Embedded Signup runs against the simulator's popup and SDK.
+		signup.AppID, signup.ConfigID, signup.SDKURL = meta.DefaultAppID, "sandbox-config", "/sim/_sim/sdk.js"
 		s.Sim = meta.New(meta.Config{AppSecret: s.appSecret, WebhookURL: s.URL + "/webhooks/whatsapp", Logger: b.Log,
 			StatePath: filepath.Join(b.Cfg.DataDir, "sandbox-sim.json")})
 	}
@@ -101,7 +103,7 @@ func NewServer(ctx context.Context, b *Base) (_ *Server, err error) {
 	s.Writer, s.Applier = ingest.NewPipeline(b.DB, s.Hub, b.Clock, b.Log)
 	s.Applier.Applied = func(n int) { s.Metrics.WebhooksApplied.Add(float64(n)) }
 	s.Outbound = &outbound.Service{DB: b.DB, Graph: graph, Box: b.Box, Hub: s.Hub, Clock: b.Clock, Log: b.Log}
-	s.Numbers = &numbers.Service{DB: b.DB, Graph: graph, Box: b.Box}
+	s.Numbers = &numbers.Service{DB: b.DB, Graph: graph, Box: b.Box, AppID: signup.AppID, AppSecret: s.appSecret, Hub: s.Hub, Clock: b.Clock, Log: b.Log}
 	s.Templating = &templating.Service{DB: b.DB, Graph: graph, Box: b.Box, Clock: b.Clock}
 	s.Applier.KeywordHook = s.confirmKeyword
 	workers := river.NewWorkers()
@@ -118,7 +120,8 @@ func NewServer(ctx context.Context, b *Base) (_ *Server, err error) {
 		DB: b.DB, Hub: s.Hub, Writer: s.Writer, Outbound: s.Outbound, Numbers: s.Numbers, Templating: s.Templating, Metrics: s.Metrics,
 		Clock: b.Clock, Log: b.Log, AppSecret: s.appSecret, VerifyToken: verifyToken,
 		SecureCookies: len(b.Cfg.PublicURL) > 5 && b.Cfg.PublicURL[:5] == "https",
-		Sandbox:       b.Cfg.Sandbox, Ready: b.DB.Ping,
+		Sandbox:       b.Cfg.Sandbox, Ready: b.DB.Ping, Signup: signup,
+		KeywordsChanged: s.Applier.Keywords.Invalidate,
 	}
 	if b.Cfg.Sandbox && s.login != nil {
 		d.SandboxHint = "Sandbox login: " + s.login.Where
@@ -195,16 +198,20 @@ func loopbackURL(a net.Addr) string {
 	return "http://" + tcp.String()
 }
 
-// confirmKeyword answers STOP and START, as the customer expects. The
-// customer just wrote, so the window is open and the reply goes through
-// the rules like any other message.
-func (s *Server) confirmKeyword(ctx context.Context, workspaceID, numberID int64, waID, action string) {
-	text := "You are unsubscribed and will get no more messages from us. Reply START to subscribe again."
-	if action == domain.ConsentOptIn {
-		text = "You are subscribed again. Reply STOP to unsubscribe."
+// confirmKeyword answers STOP and START, as the customer expects, in the
+// keyword's language when the workspace wrote a reply for it, else in its
+// English one. The customer just wrote, so the window is open and the
+// reply goes through the rules like any other message.
+func (s *Server) confirmKeyword(ctx context.Context, workspaceID, numberID int64, waID, action, language string) {
+	text, err := s.DB.KeywordReplyText(ctx, workspaceID, language, action)
+	if err != nil {
+		// The customer is owed an answer even if the workspace's text is
+		// out of reach: the built-in one is better than none.
+		s.Log.Warn("keyword reply text not read; sending the default", "err", err)
+		text = store.DefaultKeywordReply(action)
 	}
 	if _, err := s.Outbound.Submit(ctx, outbound.Request{WorkspaceID: workspaceID, NumberID: numberID, To: waID, Type: "text", Text: text}); err != nil {
-		s.Log.Warn("keyword confirmation not sent", "action", action, "err", err)
+		s.Log.Warn("keyword confirmation not sent", "action", action, "language", language, "err", err)
 	}
 }
 

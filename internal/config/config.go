@@ -27,6 +27,9 @@ type Config struct {
 	DatabaseURL     string
 	SecretKey       string
 	MetaAppSecret   string
+	MetaAppID       string
+	MetaConfigID    string
+	FacebookSDKURL  string
 	MetaVerifyToken string
 	GraphBaseURL    string
 	GraphVersion    string
@@ -40,10 +43,11 @@ type Config struct {
 
 // Defaults.
 const (
-	DefaultAddr         = "127.0.0.1:8080"
-	DefaultDataDir      = "./data"
-	DefaultGraphBaseURL = "https://graph.facebook.com"
-	DefaultGraphVersion = "v25.0"
+	DefaultAddr           = "127.0.0.1:8080"
+	DefaultDataDir        = "./data"
+	DefaultGraphBaseURL   = "https://graph.facebook.com"
+	DefaultFacebookSDKURL = "https://connect.facebook.net/en_US/sdk.js"
+	DefaultGraphVersion   = "v25.0"
 )
 
 // Postgres reports whether the database is PostgreSQL.
@@ -75,6 +79,9 @@ func (c *Config) bindings() []binding {
 		{"GOHAVI_DATABASE_URL", "database-url", "empty for SQLite, or a postgres:// URL", &c.DatabaseURL, ""},
 		{"GOHAVI_SECRET_KEY", "secret-key", "32-byte key (base64 or hex) encrypting tokens at rest", &c.SecretKey, ""},
 		{"GOHAVI_META_APP_SECRET", "meta-app-secret", "Meta app secret (webhook signatures); empty starts the sandbox", &c.MetaAppSecret, ""},
+		{"GOHAVI_META_APP_ID", "meta-app-id", "Meta app id (Embedded Signup, uploads)", &c.MetaAppID, ""},
+		{"GOHAVI_META_CONFIG_ID", "meta-config-id", "Facebook Login for Business configuration id of the Embedded Signup flow", &c.MetaConfigID, ""},
+		{"GOHAVI_FACEBOOK_SDK_URL", "facebook-sdk-url", "Facebook JavaScript SDK the Connect page loads", &c.FacebookSDKURL, DefaultFacebookSDKURL},
 		{"GOHAVI_META_VERIFY_TOKEN", "meta-verify-token", "token Meta echoes in the webhook handshake", &c.MetaVerifyToken, ""},
 		{"GOHAVI_GRAPH_BASE_URL", "graph-base-url", "Graph API base URL", &c.GraphBaseURL, DefaultGraphBaseURL},
 		{"GOHAVI_GRAPH_VERSION", "graph-version", "Graph API version", &c.GraphVersion, DefaultGraphVersion},
@@ -146,6 +153,12 @@ func (c Config) Validate() error {
 	}
 	if u, err := url.Parse(c.GraphBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("config: GOHAVI_GRAPH_BASE_URL=%q is not an http(s) URL", c.GraphBaseURL)
+	}
+	if c.MetaAppID != "" && strings.Trim(c.MetaAppID, "0123456789") != "" {
+		return fmt.Errorf("config: GOHAVI_META_APP_ID=%q: use the numeric app id from the App Dashboard", c.MetaAppID)
+	}
+	if u, err := url.Parse(c.FacebookSDKURL); err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "") || (u.Scheme != "" && u.Host == "") {
+		return fmt.Errorf("config: GOHAVI_FACEBOOK_SDK_URL=%q is not a URL", c.FacebookSDKURL)
 	}
 	if !versionRe.MatchString(c.GraphVersion) {
 		return fmt.Errorf("config: GOHAVI_GRAPH_VERSION=%q: use the form v25.0", c.GraphVersion)

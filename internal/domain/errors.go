@@ -25,7 +25,10 @@ const (
 	CodeTierExhausted   Code = "tier_exhausted"
 	CodeMarketingUS     Code = "marketing_us_blocked"
 	CodeQualityRed      Code = "quality_red"
+	CodeNumberOff       Code = "number_disconnected"
+	CodeNumberBlocked   Code = "number_blocked"
 	CodeGraphError      Code = "graph_error"
+	CodeMetaRejected    Code = "meta_rejected" // Meta refused; the message carries Meta's words
 	CodeTooLarge        Code = "payload_too_large"
 	CodeBadSignature    Code = "bad_signature"
 	CodeUnavailable     Code = "unavailable"

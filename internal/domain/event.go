@@ -5,7 +5,17 @@ const (
 	EventMessageCreated      = "message.created"
 	EventMessageUpdated      = "message.updated"
 	EventConversationUpdated = "conversation.updated"
+	// EventNumberUpdated: a number's standing changed; Data is a NumberUpdate.
+	EventNumberUpdated = "number.updated"
 )
+
+// NumberUpdate is the realtime payload of EventNumberUpdated: the number
+// and the events added to its history (possibly none, when only its
+// reasons changed).
+type NumberUpdate struct {
+	ID     int64         `json:"id"`
+	Events []NumberEvent `json:"events"`
+}
 
 // Event is a change a workspace's agents see live. Data is the JSON of the
 // API representation of the changed object.

@@ -16,11 +16,14 @@ type Status string
 
 // Statuses. Inbound messages are "received" (then "read" once an agent read
 // them at Meta). Outbound move queued → sending → sent → delivered → read, or
-// to failed.
+// to failed. A template Meta accepted but holds back while it assesses the
+// template's quality (pacing, §5.3) is "held" until its first status
+// webhook releases it (sent) or drops it (failed, 132015).
 const (
 	StatusReceived  Status = "received"
 	StatusQueued    Status = "queued"
 	StatusSending   Status = "sending"
+	StatusHeld      Status = "held"
 	StatusSent      Status = "sent"
 	StatusDelivered Status = "delivered"
 	StatusRead      Status = "read"
@@ -29,14 +32,17 @@ const (
 
 // statusRank orders outbound statuses so webhooks arriving out of order never
 // move a message backwards. failed ranks above delivered (a message can fail
-// after "sent") but below read: a read message cannot have failed.
+// after "sent") but below read: a read message cannot have failed. Ranks
+// are stored (messages.status_rank) and spaced so a status can be slotted
+// in between without renumbering.
 var statusRank = map[Status]int{
-	StatusQueued:    1,
-	StatusSending:   2,
-	StatusSent:      3,
-	StatusDelivered: 4,
-	StatusFailed:    5,
-	StatusRead:      6,
+	StatusQueued:    10,
+	StatusSending:   20,
+	StatusHeld:      25,
+	StatusSent:      30,
+	StatusDelivered: 40,
+	StatusFailed:    50,
+	StatusRead:      60,
 }
 
 // Rank is the position of s in the delivery order; unknown statuses rank 0.

@@ -13,6 +13,16 @@ type Number struct {
 	QualityRating      string
 	AccessTokenEnc     []byte // AES-GCM sealed token
 	Sandbox            bool
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
+	Health             NumberHealth
+	// DisconnectedAt is when the number was disconnected (zero while
+	// connected); its conversations and history stay.
+	DisconnectedAt time.Time
+	// CallbackOverride is the webhook URL set for this number at Meta, if
+	// it differs from the app's.
+	CallbackOverride string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
+
+// Connected reports whether the number is in use (not disconnected).
+func (n Number) Connected() bool { return n.DisconnectedAt.IsZero() }

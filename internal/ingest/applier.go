@@ -50,9 +50,13 @@ type Applier struct {
 	Applied func(n int) // optional metrics hook
 	// KeywordHook, if set, is called after the apply transaction commits
 	// for each opt-out/opt-in keyword an inbound text carried (action is
-	// domain.ConsentOptOut or domain.ConsentOptIn), so the app can send the
-	// confirmation reply. The applier itself sends nothing.
-	KeywordHook func(ctx context.Context, workspaceID, numberID int64, waID, action string)
+	// domain.ConsentOptOut or domain.ConsentOptIn, language the keyword's),
+	// so the app can send the confirmation reply in that language. The
+	// applier itself sends nothing.
+	KeywordHook func(ctx context.Context, workspaceID, numberID int64, waID, action, language string)
+	// Keywords caches each workspace's keyword lists; whoever changes a
+	// workspace's lists on this node calls Keywords.Invalidate.
+	Keywords *Keywords
 }
 
 // NewApplier builds an applier; call Run to start it.
@@ -66,7 +70,8 @@ func NewApplier(db *store.DB, hub Publisher, clock domain.Clock, log *slog.Logge
 		// acknowledged at full speed and applied right behind.
 		batch, workers = 64, 1
 	}
-	return &Applier{db: db, hub: hub, clock: clock, log: log, wake: make(chan struct{}, workers), batch: batch, workers: workers}
+	return &Applier{db: db, hub: hub, clock: clock, log: log, wake: make(chan struct{}, workers), batch: batch, workers: workers,
+		Keywords: NewKeywords(clock)}
 }
 
 // applyCtx carries what one apply transaction reuses across its events.
@@ -147,8 +152,9 @@ func (a *Applier) loop(ctx context.Context, i int) {
 // the burst eases. yieldMax keeps the inbox moving even under sustained
 // overload; only the first loop has it, the others wait out the burst.
 const (
-	yieldStep = 5 * time.Millisecond
-	yieldMax  = 200 * time.Millisecond
+	batchTimeout = 30 * time.Second
+	yieldStep    = 5 * time.Millisecond
+	yieldMax     = 200 * time.Millisecond
 )
 
 func (a *Applier) yield(ctx context.Context, loop int) {
@@ -168,15 +174,26 @@ func (a *Applier) yield(ctx context.Context, loop int) {
 
 // ApplyPending applies one batch of pending events and returns how many.
 func (a *Applier) ApplyPending(ctx context.Context) (int, error) {
+	if ctx.Err() != nil {
+		return 0, ctx.Err()
+	}
+	// A batch, once started, finishes even when shutdown begins: cancelling
+	// it mid-commit would leave its outcome unknown here (PostgreSQL may
+	// have committed while the client saw an error), so the commit's
+	// realtime events and keyword replies would be lost. The bound keeps a
+	// stuck database from holding shutdown forever.
+	stop := ctx
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchTimeout)
+	defer cancel()
 	// Apply loops on PostgreSQL can deadlock on shared conversation rows;
 	// the database aborts one of them, which simply tries its batch again.
 	for attempt := 1; ; attempt++ {
 		n, err := a.applyBatch(ctx)
-		if err == nil || attempt == 3 || !store.IsConflict(err) || ctx.Err() != nil {
+		if err == nil || attempt == 3 || !store.IsConflict(err) || stop.Err() != nil {
 			if err != nil {
 				// One bad event must not block the rest: apply one at a
 				// time and set aside the ones that still fail.
-				n, err = a.applyOneByOne(ctx, err)
+				n, err = a.applyOneByOne(ctx, stop, err)
 				if a.Applied != nil && n > 0 {
 					a.Applied(n)
 				}
@@ -216,10 +233,10 @@ func (a *Applier) applyBatch(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-func (a *Applier) applyOneByOne(ctx context.Context, batchErr error) (int, error) {
+func (a *Applier) applyOneByOne(ctx, stop context.Context, batchErr error) (int, error) {
 	a.log.Warn("webhook batch failed; applying one by one", "err", batchErr)
 	n := 0
-	for ; n < a.batch && ctx.Err() == nil; n++ {
+	for ; n < a.batch && stop.Err() == nil; n++ {
 		var done *applyCtx
 		var claimed *store.WebhookEvent
 		var applyErr error
@@ -250,7 +267,7 @@ func (a *Applier) applyOneByOne(ctx context.Context, batchErr error) (int, error
 		}
 		a.committed(ctx, done)
 	}
-	return n, ctx.Err()
+	return n, stop.Err()
 }
 
 func (a *Applier) publish(ctx context.Context, evs []domain.Event) {

@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"strings"
 
 	"github.com/gohavi/gohavi/internal/domain"
 	"github.com/gohavi/gohavi/internal/whatsapp"
@@ -21,51 +20,10 @@ const (
 // Meta's error for a customer who stopped marketing messages (§4.2, §10).
 const codeMarketingStopped = 131050
 
-// optOutKeywords and optInKeywords are matched against a text message's
-// body trimmed, with runs of spaces folded to one and lower-cased, and only
-// when that is the whole body ("stop" opts out, "please stop" does not).
-// English carrier-style words plus a modest list of common equivalents:
-// Spanish/Portuguese (ALTO, PARAR, BAJA, SAIR), French (ARRÊT, ARRET),
-// German (STOPP, ABMELDEN), Italian (BASTA), Russian (СТОП, ДОСТАТОЧНО).
-// A workspace-editable list is later work.
-var (
-	optOutKeywords = keywordSet("STOP", "STOP ALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPT OUT", "OPTOUT",
-		"ALTO", "PARAR", "BAJA", "SAIR", "ARRÊT", "ARRET", "STOPP", "ABMELDEN", "BASTA", "СТОП", "ДОСТАТОЧНО")
-	optInKeywords = keywordSet("START", "UNSTOP", "SUBSCRIBE", "YES")
-)
-
-func keywordSet(words ...string) map[string]bool {
-	m := make(map[string]bool, len(words))
-	for _, w := range words {
-		m[normalizeKeyword(w)] = true
-	}
-	return m
-}
-
-func normalizeKeyword(s string) string {
-	return strings.ToLower(strings.Join(strings.Fields(s), " "))
-}
-
-// KeywordAction returns domain.ConsentOptOut or domain.ConsentOptIn when
-// body is one of the opt-out or opt-in keywords, else "".
-func KeywordAction(body string) string {
-	if len(strings.TrimSpace(body)) > 64 {
-		return "" // no keyword is that long; skip the folding
-	}
-	k := normalizeKeyword(body)
-	switch {
-	case optOutKeywords[k]:
-		return domain.ConsentOptOut
-	case optInKeywords[k]:
-		return domain.ConsentOptIn
-	}
-	return ""
-}
-
 // keywordEvent is a keyword to hand to Applier.KeywordHook after commit.
 type keywordEvent struct {
-	workspaceID, numberID int64
-	waID, action          string
+	workspaceID, numberID  int64
+	waID, action, language string
 }
 
 // afterCommit is what an apply transaction leaves to do once committed.
@@ -100,7 +58,7 @@ func (a *Applier) committed(ctx context.Context, ac *applyCtx) {
 	}
 	if a.KeywordHook != nil {
 		for _, k := range ac.after.keywords {
-			a.KeywordHook(ctx, k.workspaceID, k.numberID, k.waID, k.action)
+			a.KeywordHook(ctx, k.workspaceID, k.numberID, k.waID, k.action, k.language)
 		}
 	}
 }
@@ -119,22 +77,27 @@ func hasConsentEvents(ctx context.Context, ac *applyCtx, workspaceID, contactID 
 // inboundConsent records what a newly stored inbound message says about
 // consent. It runs once per message (only when the message was inserted),
 // so a replayed delivery adds nothing.
-//   - A text that is exactly a keyword records opt_out / opt_in (source
-//     keyword, evidence the wamid, wording the body) and queues the hook.
+//   - A text that is exactly one of the workspace's keywords (Keywords)
+//     records opt_out / opt_in (source keyword, evidence the wamid, wording
+//     the body) and queues the hook with the keyword's language.
 //   - Otherwise, the first message of a contact created in this apply
 //     transaction (created_at equals the transaction's time) whose ledger
 //     is still empty records opt_in with source customer_started. A keyword
 //     as the very first message records only the keyword event.
 func (a *Applier) inboundConsent(ctx context.Context, ac *applyCtx, num domain.Number, contact domain.Contact, m whatsapp.InboundMessage) error {
-	if m.Type == "text" && m.Text != nil {
-		if action := KeywordAction(m.Text.Body); action != "" {
+	if m.Type == "text" && m.Text != nil && mayBeKeyword(m.Text.Body) {
+		set, err := a.Keywords.set(ctx, ac.tx, num.WorkspaceID)
+		if err != nil {
+			return err
+		}
+		if action, language := set.Match(m.Text.Body); action != "" {
 			if _, err := ac.tx.AddConsentEvent(ctx, domain.ConsentEvent{
 				WorkspaceID: num.WorkspaceID, ContactID: contact.ID, Action: action, Source: SourceKeyword,
 				Wording: m.Text.Body, Evidence: m.ID, Actor: ActorCustomer,
 			}); err != nil {
 				return err
 			}
-			ac.after.keywords = append(ac.after.keywords, keywordEvent{num.WorkspaceID, num.ID, contact.WaID, action})
+			ac.after.keywords = append(ac.after.keywords, keywordEvent{num.WorkspaceID, num.ID, contact.WaID, action, language})
 			return nil
 		}
 	}

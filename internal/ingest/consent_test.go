@@ -81,9 +81,9 @@ func TestUserPreferencesStopAndResumeOnce(t *testing.T) {
 }
 
 type hookCall struct {
-	ws, num         int64
-	waID, action    string
-	committedEvents int
+	ws, num                int64
+	waID, action, language string
+	committedEvents        int
 }
 
 func TestKeywordsRecordConsentAndCallHookAfterCommit(t *testing.T) {
@@ -92,12 +92,12 @@ func TestKeywordsRecordConsentAndCallHookAfterCommit(t *testing.T) {
 		ctx := context.Background()
 		var mu sync.Mutex
 		var calls []hookCall
-		e.a.KeywordHook = func(ctx context.Context, ws, num int64, waID, action string) {
+		e.a.KeywordHook = func(ctx context.Context, ws, num int64, waID, action, language string) {
 			// Called after commit: the event is visible outside the transaction.
 			c, _ := db.ContactByWaID(ctx, ws, waID)
 			evs, _ := db.ConsentEvents(ctx, ws, c.ID)
 			mu.Lock()
-			calls = append(calls, hookCall{ws, num, waID, action, len(evs)})
+			calls = append(calls, hookCall{ws, num, waID, action, language, len(evs)})
 			mu.Unlock()
 		}
 		e.store(t, inboundText("wamid.hi", customer, "Ada", "hello", clock.Now().Unix()))
@@ -108,7 +108,7 @@ func TestKeywordsRecordConsentAndCallHookAfterCommit(t *testing.T) {
 		e.apply(t)
 		e.replay(t, stop)
 		wantLedger(t, e.ledger(t, customer), "opt_in/customer_started/wamid.hi", "opt_out/keyword/wamid.stop")
-		if len(calls) != 1 || calls[0] != (hookCall{e.ws.ID, e.num.ID, customer, domain.ConsentOptOut, 2}) {
+		if len(calls) != 1 || calls[0] != (hookCall{e.ws.ID, e.num.ID, customer, domain.ConsentOptOut, "en", 2}) {
 			t.Fatalf("hook calls: %+v", calls)
 		}
 		convs, _ := db.ListConversations(ctx, e.ws.ID, 1)
@@ -121,7 +121,7 @@ func TestKeywordsRecordConsentAndCallHookAfterCommit(t *testing.T) {
 		e.apply(t)
 		wantLedger(t, e.ledger(t, customer), "opt_in/customer_started/wamid.hi", "opt_out/keyword/wamid.stop",
 			"opt_in/keyword/wamid.k2", "opt_out/keyword/wamid.k3", "opt_out/keyword/wamid.k4", "opt_out/keyword/wamid.k5")
-		if len(calls) != 5 || calls[1].action != domain.ConsentOptIn {
+		if len(calls) != 5 || calls[1].action != domain.ConsentOptIn || calls[2].language != "fr" || calls[4].language != "ru" {
 			t.Fatalf("hook calls: %+v", calls)
 		}
 	})

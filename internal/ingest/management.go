@@ -49,11 +49,27 @@ func (a *Applier) applyChange(ctx context.Context, ac *applyCtx, e whatsapp.Entr
 		}
 	case whatsapp.FieldBusinessCapabilityUpdate:
 		if v, err := ch.DecodeBusinessCapabilityUpdate(); err == nil {
-			ac.after.setTier(e.ID, v.Tier())
+			return a.applyCapability(ctx, ac, e, v)
 		}
 	case whatsapp.FieldPhoneNumberQualityUpdate:
 		if v, err := ch.DecodePhoneNumberQualityUpdate(); err == nil {
-			ac.after.setTier(e.ID, v.Tier())
+			return a.applyNumberQuality(ctx, ac, e, v)
+		}
+	case whatsapp.FieldPhoneNumberNameUpdate:
+		if v, err := ch.DecodePhoneNumberNameUpdate(); err == nil {
+			return a.applyNameUpdate(ctx, ac, e, v)
+		}
+	case whatsapp.FieldAccountUpdate:
+		if v, err := ch.DecodeAccountUpdate(); err == nil {
+			return a.applyAccountUpdate(ctx, ac, e, ch, v)
+		}
+	case whatsapp.FieldAccountAlerts:
+		if v, err := ch.DecodeAccountAlert(); err == nil {
+			return a.applyAccountAlert(ctx, ac, e, v)
+		}
+	case whatsapp.FieldCalls:
+		if v, err := ch.DecodeCalls(); err == nil {
+			return a.applyCalls(ctx, ac, v)
 		}
 	case whatsapp.FieldUserPreferences:
 		if v, err := ch.DecodeUserPreferences(); err == nil {

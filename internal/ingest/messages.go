@@ -38,6 +38,28 @@ func (a *Applier) applyMessages(ctx context.Context, ac *applyCtx, v whatsapp.Me
 	return nil
 }
 
+// applyCalls records each call a customer placed as a "call" message
+// (once per call id), which opens the window as the spec says (§5.5).
+func (a *Applier) applyCalls(ctx context.Context, ac *applyCtx, v whatsapp.CallsValue) error {
+	num, err := ac.number(ctx, v.Metadata.PhoneNumberID)
+	if err != nil || num == nil {
+		return err
+	}
+	names := make(map[string]string, len(v.Contacts))
+	for _, c := range v.Contacts {
+		names[c.WaID] = c.Profile.Name
+	}
+	for _, c := range v.Calls {
+		if !c.FromCustomer() || c.From == "" || c.ID == "" {
+			continue
+		}
+		if err := a.applyInbound(ctx, ac, *num, c.AsInbound(), names[c.From]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (a *Applier) applyInbound(ctx context.Context, ac *applyCtx, num domain.Number, m whatsapp.InboundMessage, name string) error {
 	tx := ac.tx
 	contact, err := tx.UpsertContact(ctx, num.WorkspaceID, m.From, "+"+m.From, name)

@@ -6,25 +6,42 @@ package numbers
 import (
 	"cmp"
 	"context"
-	"errors"
+	"log/slog"
 	"strings"
 
 	"github.com/gohavi/gohavi/internal/domain"
+	"github.com/gohavi/gohavi/internal/realtime"
 	"github.com/gohavi/gohavi/internal/secret"
 	"github.com/gohavi/gohavi/internal/store"
 	"github.com/gohavi/gohavi/internal/whatsapp"
 )
 
-// Graph reads a phone number's details.
+// Graph is the part of Meta's Graph API that numbers use.
 type Graph interface {
 	GetPhoneNumber(ctx context.Context, token, phoneNumberID string) (whatsapp.PhoneNumber, error)
+	GetWABA(ctx context.Context, token, wabaID string) (whatsapp.WABA, error)
+	ExchangeCode(ctx context.Context, appID, appSecret, code string) (string, error)
+	SubscribeApp(ctx context.Context, token, wabaID, override, verifyToken string) error
+	Register(ctx context.Context, token, phoneNumberID, pin string) error
+	Deregister(ctx context.Context, token, phoneNumberID string) error
+	GetBusinessProfile(ctx context.Context, token, phoneNumberID string) (whatsapp.BusinessProfile, error)
+	UpdateBusinessProfile(ctx context.Context, token, phoneNumberID string, bp whatsapp.BusinessProfile, pictureHandle string) error
+	UploadFile(ctx context.Context, token, appID, mimeType string, data []byte) (string, error)
+	RequestOBA(ctx context.Context, token, phoneNumberID string, r whatsapp.OBARequest) error
+	SetCallbackOverride(ctx context.Context, token, phoneNumberID, uri, verifyToken string) error
 }
 
-// Service connects numbers.
+// Service connects numbers and keeps their standing current.
 type Service struct {
 	DB    *store.DB
 	Graph Graph
 	Box   *secret.Box
+	// AppID and AppSecret are the Meta app's, for Embedded Signup's code
+	// exchange and uploads.
+	AppID, AppSecret string
+	Hub              realtime.Hub // optional: announces changes to open pages
+	Clock            domain.Clock // nil: the wall clock
+	Log              *slog.Logger
 }
 
 // ConnectRequest is what a person or API client supplies.
@@ -35,10 +52,6 @@ type ConnectRequest struct {
 	AccessToken   string
 	Sandbox       bool
 }
-
-// CodeMetaRejected means Meta refused the credentials; the message carries
-// Meta's own error.
-const CodeMetaRejected domain.Code = "meta_rejected"
 
 func digits(s string) bool {
 	if s == "" {
@@ -67,29 +80,29 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (domain.Numbe
 	}
 	pn, err := s.Graph.GetPhoneNumber(ctx, req.AccessToken, req.PhoneNumberID)
 	if err != nil {
-		var ge *whatsapp.GraphError
-		if errors.As(err, &ge) && ge.FromMeta() {
-			_, rem := ge.Explain()
-			msg := "Meta refused: " + ge.Message
-			if ge.Details != "" && ge.Details != ge.Message {
-				msg += " — " + ge.Details
-			}
-			return domain.Number{}, &domain.Error{Code: CodeMetaRejected, Message: msg, Remedy: rem, Err: err}
-		}
-		return domain.Number{}, &domain.Error{Code: domain.CodeUnavailable, Message: "Could not reach the WhatsApp Cloud API to check the number.", Remedy: "Check GOHAVI_GRAPH_BASE_URL and the network, then try again.", Err: err}
+		return domain.Number{}, whatsapp.Refusal("check the number", err)
 	}
-	sealed, err := s.Box.Seal([]byte(req.AccessToken), []byte(req.PhoneNumberID))
+	return s.store(ctx, domain.Number{WorkspaceID: req.WorkspaceID, WABAID: req.WABAID, PhoneNumberID: req.PhoneNumberID, Sandbox: req.Sandbox}, req.AccessToken, pn, "connect")
+}
+
+// store seals the token to its number and saves the number with what Meta
+// said about it, then its portfolio's messaging limit.
+func (s *Service) store(ctx context.Context, n domain.Number, token string, pn whatsapp.PhoneNumber, source string) (domain.Number, error) {
+	sealed, err := sealToken(s.Box, n.PhoneNumberID, token)
 	if err != nil {
-		return domain.Number{}, err
+		return n, err
 	}
-	num, err := s.DB.CreateNumber(ctx, domain.Number{
-		WorkspaceID: req.WorkspaceID, WABAID: req.WABAID, PhoneNumberID: req.PhoneNumberID,
-		DisplayPhoneNumber: pn.DisplayPhoneNumber, VerifiedName: pn.VerifiedName, QualityRating: pn.QualityRating,
-		AccessTokenEnc: sealed, Sandbox: req.Sandbox,
+	n.AccessTokenEnc = sealed
+	applyPhoneNumber(&n, pn, nil, s.now())
+	var num domain.Number
+	err = s.DB.WithTx(ctx, func(tx *store.Tx) error {
+		num, err = tx.CreateNumber(ctx, n, source)
+		return err
 	})
 	if err != nil {
 		return num, err
 	}
+	s.announce(ctx, num, nil)
 	return num, s.recordTier(ctx, num, pn)
 }
 
@@ -101,21 +114,4 @@ func (s *Service) recordTier(ctx context.Context, num domain.Number, pn whatsapp
 		return nil
 	}
 	return s.DB.SetPortfolioTier(ctx, num.WABAID, tier)
-}
-
-// Refresh reads a number's details from Meta again: quality, names and the
-// portfolio's messaging limit, which webhooks report only when they change.
-func (s *Service) Refresh(ctx context.Context, num domain.Number) error {
-	token, err := s.Box.Open(num.AccessTokenEnc, []byte(num.PhoneNumberID))
-	if err != nil {
-		return err
-	}
-	pn, err := s.Graph.GetPhoneNumber(ctx, string(token), num.PhoneNumberID)
-	if err != nil {
-		return err
-	}
-	if err := s.DB.UpdateNumberHealth(ctx, num.ID, cmp.Or(pn.DisplayPhoneNumber, num.DisplayPhoneNumber), cmp.Or(pn.VerifiedName, num.VerifiedName), cmp.Or(pn.QualityRating, num.QualityRating)); err != nil {
-		return err
-	}
-	return s.recordTier(ctx, num, pn)
 }

@@ -33,7 +33,7 @@ func TestConnectAndRefresh(t *testing.T) {
 		n := sim.AddNumber(meta.NumberSpec{VerifiedName: "Shop"})
 
 		_, err := svc.Connect(ctx, numbers.ConnectRequest{WorkspaceID: ws.ID, WABAID: n.WABAID, PhoneNumberID: n.PhoneNumberID, AccessToken: "wrong"})
-		if domain.ErrorCode(err) != numbers.CodeMetaRejected {
+		if domain.ErrorCode(err) != domain.CodeMetaRejected {
 			t.Fatalf("bad token: %v", err)
 		}
 		if list, _ := db.ListNumbers(ctx, ws.ID); len(list) != 0 {

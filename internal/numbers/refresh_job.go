@@ -38,12 +38,12 @@ func (w *RefreshWorker) Work(ctx context.Context, _ *river.Job[RefreshArgs]) err
 	}
 	var errs []error
 	for _, ws := range ids {
-		nums, err := w.S.DB.ListNumbers(ctx, ws)
+		nums, err := w.S.DB.ConnectedNumbers(ctx, ws)
 		if err != nil {
 			return err
 		}
 		for _, n := range nums {
-			if err := w.S.Refresh(ctx, n); err != nil {
+			if _, err := w.S.Refresh(ctx, n); err != nil {
 				errs = append(errs, err)
 			}
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gohavi/gohavi/internal/domain"
 	"github.com/gohavi/gohavi/internal/jobs"
+	"github.com/gohavi/gohavi/internal/numbers"
 	"github.com/gohavi/gohavi/internal/view"
 	"github.com/gohavi/gohavi/internal/whatsapp"
 )
@@ -41,11 +42,11 @@ func (w *MarkReadWorker) Work(ctx context.Context, job *river.Job[MarkReadArgs])
 	if err != nil {
 		return err
 	}
-	token, err := w.S.Box.Open(num.AccessTokenEnc, []byte(num.PhoneNumberID))
+	token, err := numbers.OpenToken(w.S.Box, num)
 	if err != nil {
 		return river.JobCancel(err)
 	}
-	err = w.S.Graph.MarkRead(ctx, string(token), num.PhoneNumberID, a.WAMID)
+	err = w.S.Graph.MarkRead(ctx, token, num.PhoneNumberID, a.WAMID)
 	if err != nil && !whatsapp.IsRetryable(err) && !whatsapp.IsAmbiguous(err) {
 		return river.JobCancel(err) // e.g. a message too old to mark
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/gohavi/gohavi/internal/domain"
 	"github.com/gohavi/gohavi/internal/ingest"
 	"github.com/gohavi/gohavi/internal/jobs"
+	"github.com/gohavi/gohavi/internal/numbers"
 	"github.com/gohavi/gohavi/internal/policy"
 	"github.com/gohavi/gohavi/internal/store"
 	"github.com/gohavi/gohavi/internal/view"
@@ -153,14 +154,18 @@ func (s *Service) Deliver(ctx context.Context, id int64, last bool) error {
 	if err != nil {
 		return err
 	}
-	token, err := s.Box.Open(num.AccessTokenEnc, []byte(num.PhoneNumberID))
+	token, err := numbers.OpenToken(s.Box, num)
 	if err != nil {
 		return s.finish(ctx, m.ID, store.StatusChange{Status: domain.StatusFailed, ErrorTitle: "Cannot decrypt the number's access token", ErrorDetail: "GOHAVI_SECRET_KEY differs from the key the token was stored with; reconnect the number."})
 	}
-	res, err := s.Graph.Send(ctx, string(token), num.PhoneNumberID, outgoing(m, contact))
+	res, err := s.Graph.Send(ctx, token, num.PhoneNumberID, outgoing(m, contact))
 	switch {
 	case err == nil:
-		return s.finish(ctx, m.ID, store.StatusChange{Status: domain.StatusSent, WAMID: res.WAMID})
+		st := domain.StatusSent
+		if res.Held() {
+			st = domain.StatusHeld // Meta releases (sent) or drops (132015) it later
+		}
+		return s.finish(ctx, m.ID, store.StatusChange{Status: st, WAMID: res.WAMID})
 	case whatsapp.IsAmbiguous(err):
 		// Meta may have the message. Wait for a status webhook carrying our
 		// id; only if none comes is it sent again (see claim).

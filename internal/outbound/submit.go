@@ -20,14 +20,14 @@ func (s *Service) number(ctx context.Context, workspaceID, id int64) (domain.Num
 		}
 		return n, err
 	}
-	ns, err := s.DB.ListNumbers(ctx, workspaceID)
+	ns, err := s.DB.ConnectedNumbers(ctx, workspaceID)
 	if err != nil {
 		return domain.Number{}, err
 	}
-	if len(ns) == 0 {
-		return domain.Number{}, domain.Errorf(domain.CodeInvalidArgument, "Connect a WhatsApp number first (POST /api/v1/whatsapp/numbers).", "this workspace has no WhatsApp number")
+	if len(ns) > 0 {
+		return ns[0], nil
 	}
-	return ns[0], nil
+	return domain.Number{}, domain.Errorf(domain.CodeInvalidArgument, "Connect a WhatsApp number first (POST /api/v1/whatsapp/numbers).", "this workspace has no connected WhatsApp number")
 }
 
 // facts loads what policy needs to decide, in one place: the window, the
@@ -35,7 +35,8 @@ func (s *Service) number(ctx context.Context, workspaceID, id int64) (domain.Num
 // portfolio's messaging limit and its use, and the number's quality.
 func (s *Service) facts(ctx context.Context, num domain.Number, waID string) (policy.Facts, error) {
 	now := s.Clock.Now()
-	f := policy.Facts{Now: now, RecipientE164: "+" + waID, Quality: num.QualityRating}
+	f := policy.Facts{Now: now, RecipientE164: "+" + waID, Quality: num.QualityRating,
+		Number: policy.NumberState{Disconnected: !num.Connected(), CanSend: num.Health.CanSend, Issues: num.Health.Issues}}
 	settings, err := s.DB.WorkspaceSettings(ctx, num.WorkspaceID)
 	if err != nil {
 		return f, err
@@ -72,7 +73,8 @@ func (s *Service) facts(ctx context.Context, num domain.Number, waID string) (po
 
 // decisionJSON is what is kept of an approval with the message.
 func decisionJSON(d policy.Decision) []byte {
-	b, _ := json.Marshal(map[string]any{"allowed": true, "business_initiated": d.BusinessInitiated, "tier_slot": d.TakesTierSlot, "warnings": append([]string{}, d.Warnings...)})
+	b, _ := json.Marshal(map[string]any{"allowed": true, "business_initiated": d.BusinessInitiated, "tier_slot": d.TakesTierSlot,
+		"reasons": append([]string{}, d.Reasons...), "warnings": append([]string{}, d.Warnings...)})
 	return b
 }
 

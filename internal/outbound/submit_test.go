@@ -135,7 +135,7 @@ func TestSubmitWithoutNumber(t *testing.T) {
 		e := newEnv(t, db, clock, envOpts{noNumber: true})
 		_, err := e.svc.Submit(context.Background(), outbound.Request{WorkspaceID: e.ws.ID, To: customer, Type: "text", Text: "hi"})
 		de := wantCode(t, err, domain.CodeInvalidArgument)
-		if !strings.Contains(de.Message, "no WhatsApp number") || !strings.Contains(de.Remedy, "Connect a WhatsApp number") {
+		if !strings.Contains(de.Message, "no connected WhatsApp number") || !strings.Contains(de.Remedy, "Connect a WhatsApp number") {
 			t.Fatalf("error: %+v", de)
 		}
 		_, err = e.svc.Submit(context.Background(), outbound.Request{WorkspaceID: e.ws.ID, NumberID: 99, To: customer, Type: "text", Text: "hi"})

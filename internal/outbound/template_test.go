@@ -24,11 +24,11 @@ const orderBody = "Hi {{1}}, your order {{2}} has shipped."
 func seedTemplate(t *testing.T, e *env, name, category, status string, pausedUntil time.Time) {
 	t.Helper()
 	comps := fmt.Sprintf(`[{"type":"BODY","text":%q,"example":{"body_text":[["Ada","A-1"]]}}]`, orderBody)
-	if _, err := e.db.UpsertTemplate(context.Background(), domain.Template{WorkspaceID: e.ws.ID, WABAID: wabaID, MetaID: "9" + name,
+	st := e.sim.AddTemplate(wabaID, meta.TemplateSpec{Name: name, Language: "en", Category: category, Body: orderBody})
+	if _, err := e.db.UpsertTemplate(context.Background(), domain.Template{WorkspaceID: e.ws.ID, WABAID: wabaID, MetaID: st.ID,
 		Name: name, Language: "en", Category: category, Status: status, PausedUntil: pausedUntil, Components: []byte(comps), ParameterFormat: "POSITIONAL"}); err != nil {
 		t.Fatal(err)
 	}
-	e.sim.AddTemplate(wabaID, meta.TemplateSpec{Name: name, Language: "en", Category: category, Body: orderBody})
 }
 
 func sendTemplate(e *env, to, name string, params ...string) (domain.Message, error) {

@@ -42,6 +42,13 @@ type Tier struct {
 	NextSlotAt time.Time // when the oldest counted customer leaves the window
 }
 
+// NumberState is whether the sending number may send at all.
+type NumberState struct {
+	Disconnected bool
+	CanSend      string // Meta's health_status.can_send_message: AVAILABLE, LIMITED, BLOCKED ("" unknown)
+	Issues       []domain.HealthIssue
+}
+
 // Facts are what the caller loaded about the recipient and the number.
 type Facts struct {
 	Now             time.Time
@@ -50,7 +57,8 @@ type Facts struct {
 	Consent         Consent
 	Tier            Tier
 	Quality         string // the number's quality rating: GREEN, YELLOW, RED, UNKNOWN
-	BlockRedMarket  bool   // workspace setting: refuse MARKETING while quality is RED
+	Number          NumberState
+	BlockRedMarket  bool // workspace setting: refuse MARKETING while quality is RED
 }
 
 // Decision is the outcome: Allowed, or a refusal with its reasons.
@@ -66,6 +74,8 @@ type Decision struct {
 	// rolling window, atomically with the send.
 	TakesTierSlot bool
 	Warnings      []string
+	// Reasons say why an allowed send was allowed, kept with the message.
+	Reasons []string
 }
 
 // Err returns the refusal as a domain error (nil when allowed).
@@ -90,6 +100,7 @@ func Decide(req Request, f Facts) Decision {
 	// A customer already counted takes the slot again: their reach time
 	// moves forward, so they keep counting 24 h from the latest reach.
 	d.TakesTierSlot = d.BusinessInitiated && f.Tier.Known && !f.Tier.Unlimited
+	d.Reasons = explain(req, f, d)
 	return d
 }
 

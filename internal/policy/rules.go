@@ -14,10 +14,34 @@ type rule func(req Request, f Facts, d *Decision) *Decision
 
 // rules in the order a person would want to hear about them: the first
 // refusal is the one to fix first.
-var rules = []rule{optedOut, window, templateState, templateParams, consent, marketingUS, quality, tier}
+var rules = []rule{number, optedOut, window, templateState, templateParams, consent, marketingUS, quality, tier}
 
 func isMarketing(req Request) bool {
 	return req.Template != nil && strings.EqualFold(req.Template.Category, "MARKETING")
+}
+
+// number: a disconnected number sends nothing; one Meta reports BLOCKED
+// (health_status) would only collect errors. LIMITED is a warning.
+func number(req Request, f Facts, d *Decision) *Decision {
+	n := f.Number
+	switch {
+	case n.Disconnected:
+		return deny(domain.CodeNumberOff, "This WhatsApp number is disconnected from GoHavi.",
+			"Connect it again on the Numbers page, or send from another number.")
+	case strings.EqualFold(n.CanSend, "BLOCKED"):
+		msg := "Meta reports this number cannot send messages"
+		remedy := "Open the number's health on the Numbers page and fix what Meta lists, then refresh it."
+		if len(n.Issues) > 0 {
+			msg += ": " + n.Issues[0].Description
+			if n.Issues[0].Solution != "" {
+				remedy = n.Issues[0].Solution
+			}
+		}
+		return deny(domain.CodeNumberBlocked, msg+".", remedy)
+	case strings.EqualFold(n.CanSend, "LIMITED"):
+		d.Warnings = append(d.Warnings, "Meta reports this number's sending is limited; check its health on the Numbers page.")
+	}
+	return nil
 }
 
 // optedOut: a customer who opted out gets no business-initiated message.

@@ -6,7 +6,6 @@ package templating
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -50,7 +49,7 @@ func (s *Service) Create(ctx context.Context, workspaceID, numberID int64, t tem
 	}
 	created, err := s.Graph.CreateTemplate(ctx, token, num.WABAID, t)
 	if err != nil {
-		return domain.Template{}, rep, graphErr("submit the template", err)
+		return domain.Template{}, rep, whatsapp.Refusal("submit the template", err)
 	}
 	sent := t.ForCreate()
 	components, err := json.Marshal(sent.Components)
@@ -76,7 +75,7 @@ func (s *Service) Create(ctx context.Context, workspaceID, numberID int64, t tem
 // Sync reads every template of each distinct WABA of the workspace's
 // numbers from Meta and upserts them; it returns how many were stored.
 func (s *Service) Sync(ctx context.Context, workspaceID int64) (int, error) {
-	nums, err := s.DB.ListNumbers(ctx, workspaceID)
+	nums, err := s.DB.ConnectedNumbers(ctx, workspaceID)
 	if err != nil {
 		return 0, err
 	}
@@ -92,7 +91,7 @@ func (s *Service) Sync(ctx context.Context, workspaceID int64) (int, error) {
 		}
 		list, err := s.Graph.AllTemplates(ctx, token, num.WABAID)
 		if err != nil {
-			return n, graphErr("read the templates", err)
+			return n, whatsapp.Refusal("read the templates", err)
 		}
 		for _, t := range list {
 			components, err := json.Marshal(t.Components)
@@ -140,7 +139,7 @@ func (s *Service) number(ctx context.Context, workspaceID, numberID int64) (doma
 	if numberID != 0 {
 		return s.DB.NumberByID(ctx, workspaceID, numberID)
 	}
-	nums, err := s.DB.ListNumbers(ctx, workspaceID)
+	nums, err := s.DB.ConnectedNumbers(ctx, workspaceID)
 	if err != nil {
 		return domain.Number{}, err
 	}
@@ -151,30 +150,9 @@ func (s *Service) number(ctx context.Context, workspaceID, numberID int64) (doma
 }
 
 func (s *Service) token(num domain.Number) (string, error) {
-	tok, err := s.Box.Open(num.AccessTokenEnc, []byte(num.PhoneNumberID))
+	tok, err := numbers.OpenToken(s.Box, num)
 	if err != nil {
 		return "", fmt.Errorf("open the access token of number %d: %w", num.ID, err)
 	}
-	return string(tok), nil
-}
-
-// graphErr maps a Graph failure: Meta's own refusal becomes meta_rejected
-// with its user-facing title and message, anything else unavailable.
-func graphErr(what string, err error) error {
-	var ge *whatsapp.GraphError
-	if errors.As(err, &ge) && ge.FromMeta() {
-		title, remedy := ge.Explain()
-		msg := "Meta refused: " + ge.Message
-		if ge.UserTitle != "" || ge.UserMessage != "" {
-			msg = "Meta refused: " + strings.TrimSpace(strings.Trim(ge.UserTitle+" — "+ge.UserMessage, " —"))
-		} else if title != "" && title != ge.Message {
-			msg += " — " + title
-		}
-		if ge.UserMessage != "" && remedy == "" {
-			remedy = ge.UserMessage
-		}
-		return &domain.Error{Code: numbers.CodeMetaRejected, Message: msg, Remedy: remedy, Err: err}
-	}
-	return &domain.Error{Code: domain.CodeUnavailable, Message: "Could not reach the WhatsApp Cloud API to " + what + ".",
-		Remedy: "Check GOHAVI_GRAPH_BASE_URL and the network, then try again.", Err: err}
+	return tok, nil
 }

@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/gohavi/gohavi/internal/domain"
-	"github.com/gohavi/gohavi/internal/numbers"
 	"github.com/gohavi/gohavi/internal/outbound"
 	"github.com/gohavi/gohavi/internal/view"
 	"github.com/gohavi/gohavi/internal/whatsapp"
@@ -169,55 +168,4 @@ func (s *server) getMessage(w http.ResponseWriter, r *http.Request, p domain.Pri
 		}
 	}
 	writeError(w, r, err)
-}
-
-type numberView struct {
-	ID                 int64   `json:"id"`
-	WABAID             string  `json:"waba_id"`
-	PhoneNumberID      string  `json:"phone_number_id"`
-	DisplayPhoneNumber string  `json:"display_phone_number"`
-	VerifiedName       string  `json:"verified_name"`
-	QualityRating      string  `json:"quality_rating"`
-	Sandbox            bool    `json:"sandbox"`
-	CreatedAt          *string `json:"created_at"`
-}
-
-func newNumberView(n domain.Number) numberView {
-	return numberView{ID: n.ID, WABAID: n.WABAID, PhoneNumberID: n.PhoneNumberID, DisplayPhoneNumber: n.DisplayPhoneNumber,
-		VerifiedName: n.VerifiedName, QualityRating: n.QualityRating, Sandbox: n.Sandbox, CreatedAt: view.Time(n.CreatedAt)}
-}
-
-func (s *server) listNumbers(w http.ResponseWriter, r *http.Request, p domain.Principal) {
-	ns, err := s.DB.ListNumbers(r.Context(), p.WorkspaceID)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	out := dataList[numberView]{Data: make([]numberView, 0, len(ns))}
-	for _, n := range ns {
-		out.Data = append(out.Data, newNumberView(n))
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-func (s *server) connectNumber(w http.ResponseWriter, r *http.Request, p domain.Principal) {
-	if err := requireManager(p); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	var req struct {
-		WABAID        string `json:"waba_id"`
-		PhoneNumberID string `json:"phone_number_id"`
-		AccessToken   string `json:"access_token"`
-	}
-	if err := decodeJSON(w, r, &req); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	n, err := s.Numbers.Connect(r.Context(), numbers.ConnectRequest{WorkspaceID: p.WorkspaceID, WABAID: req.WABAID, PhoneNumberID: req.PhoneNumberID, AccessToken: req.AccessToken})
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, newNumberView(n))
 }

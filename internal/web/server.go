@@ -38,7 +38,11 @@ type Deps struct {
 	Sandbox       bool
 	SandboxHint   string       // login hint shown in sandbox mode
 	Sim           http.Handler // the in-process simulator, mounted at /sim/ in sandbox mode
+	Signup        SignupConfig // what the Connect page needs for Embedded Signup
 	Ready         func(ctx context.Context) error
+	// KeywordsChanged, if set, is told after a workspace's keywords change
+	// so this node's applier stops using its cached copy.
+	KeywordsChanged func(workspaceID int64)
 }
 
 type server struct {
@@ -68,6 +72,8 @@ func New(d Deps) (http.Handler, error) {
 	mux.HandleFunc("POST /logout", s.logout)
 	mux.HandleFunc("GET /{$}", s.page(s.inboxPage))
 	mux.HandleFunc("GET /compliance", s.page(s.compliancePage))
+	mux.HandleFunc("GET /numbers", s.page(s.numbersPage))
+	mux.HandleFunc("GET /numbers/connect", s.page(s.numbersConnectPage))
 
 	api := func(pattern string, h func(http.ResponseWriter, *http.Request, domain.Principal)) {
 		mux.HandleFunc(pattern, s.api(h))
@@ -82,9 +88,26 @@ func New(d Deps) (http.Handler, error) {
 	api("GET /api/v1/compliance", s.compliance)
 	api("GET /api/v1/settings", s.getSettings)
 	api("PUT /api/v1/settings", s.putSettings)
+	api("GET /api/v1/settings/keywords", s.getKeywords)
+	api("POST /api/v1/settings/keywords", s.addKeyword)
+	api("DELETE /api/v1/settings/keywords", s.removeKeyword)
+	api("PUT /api/v1/settings/keywords/builtin", s.setBuiltinKeyword)
+	api("PUT /api/v1/settings/keywords/replies", s.putKeywordReply)
 	api("GET /api/v1/messages/{id}", s.getMessage)
 	api("GET /api/v1/whatsapp/numbers", s.listNumbers)
 	api("POST /api/v1/whatsapp/numbers", s.connectNumber)
+	api("GET /api/v1/whatsapp/signup/config", s.signupConfig)
+	api("POST /api/v1/whatsapp/signup", s.signup)
+	api("POST /api/v1/whatsapp/signup/abandoned", s.signupAbandoned)
+	api("POST /api/v1/whatsapp/numbers/{id}/refresh", s.refreshNumber)
+	api("DELETE /api/v1/whatsapp/numbers/{id}", s.disconnectNumber)
+	api("GET /api/v1/whatsapp/numbers/{id}/history", s.numberHistory)
+	api("PUT /api/v1/whatsapp/numbers/{id}/webhook", s.putNumberWebhook)
+	api("GET /api/v1/whatsapp/numbers/{id}/profile", s.getProfile)
+	api("PUT /api/v1/whatsapp/numbers/{id}/profile", s.putProfile)
+	api("POST /api/v1/whatsapp/numbers/{id}/profile/photo", s.postProfilePhoto)
+	api("GET /api/v1/whatsapp/numbers/{id}/green-tick", s.getGreenTick)
+	api("POST /api/v1/whatsapp/numbers/{id}/green-tick", s.postGreenTick)
 	api("GET /api/v1/events", s.events)
 	api("GET /api/v1/templates", s.listTemplates)
 	api("POST /api/v1/templates", s.createTemplate)

@@ -175,7 +175,7 @@ func TestConnectNumber(t *testing.T) {
 // from a malformed request.
 func TestPolicyCodesAre422(t *testing.T) {
 	for _, code := range []domain.Code{domain.CodeWindowClosed, domain.CodeNotOptedIn, domain.CodeOptedOut, domain.CodeTemplateNotOK,
-		domain.CodeTemplatePaused, domain.CodeTemplateParams, domain.CodeTierExhausted, domain.CodeMarketingUS, domain.CodeQualityRed} {
+		domain.CodeTemplatePaused, domain.CodeTemplateParams, domain.CodeTierExhausted, domain.CodeMarketingUS, domain.CodeQualityRed, domain.CodeNumberOff, domain.CodeNumberBlocked} {
 		rec := httptest.NewRecorder()
 		web.WriteErrorForTest(rec, httptest.NewRequest("POST", "/api/v1/messages", nil), &domain.Error{Code: code, Message: "m", Remedy: "r"})
 		if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), string(code)) {

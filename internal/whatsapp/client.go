@@ -26,13 +26,16 @@ const maxResponseBytes = 1 << 20
 // phoneNumberFields are the fields GetPhoneNumber asks for; Graph returns only
 // id and a few defaults unless fields are named.
 const phoneNumberFields = "id,display_phone_number,verified_name,quality_rating,code_verification_status,name_status,status,throughput,platform_type," +
-	"messaging_limit_tier,whatsapp_business_manager_messaging_limit"
+	healthFields + ",messaging_limit_tier,whatsapp_business_manager_messaging_limit"
+
+// healthFields are the standing fields shown on a number's health page.
+const healthFields = "new_name_status,new_display_name,account_mode,is_official_business_account,official_business_account,is_pin_enabled,health_status"
 
 // legacyPhoneNumberFields is phoneNumberFields for Graph versions before
 // v24.0, which do not know whatsapp_business_manager_messaging_limit and
 // would fail the whole call over it.
 const legacyPhoneNumberFields = "id,display_phone_number,verified_name,quality_rating,code_verification_status,name_status,status,throughput,platform_type," +
-	"messaging_limit_tier"
+	healthFields + ",messaging_limit_tier"
 
 // Client calls the Graph API. The access token is passed per call, not held,
 // because every connected number has its own token. A Client is safe for
@@ -73,6 +76,42 @@ type PhoneNumber struct {
 	// deprecated messaging_limit_tier when Graph sends only that.
 	MessagingLimit     string `json:"whatsapp_business_manager_messaging_limit"`
 	MessagingLimitTier string `json:"messaging_limit_tier"` // deprecated by Meta; as sent
+
+	NewNameStatus  string       `json:"new_name_status"`
+	NewDisplayName string       `json:"new_display_name"`
+	AccountMode    string       `json:"account_mode"`
+	IsOBA          bool         `json:"is_official_business_account"`
+	OBA            OBAState     `json:"official_business_account"`
+	PinEnabled     bool         `json:"is_pin_enabled"`
+	HealthStatus   HealthStatus `json:"health_status"`
+}
+
+// OBAState is the official_business_account field.
+type OBAState struct {
+	Status string `json:"oba_status"`
+}
+
+// HealthStatus says whether the number can send and, if not, why (§5.2).
+type HealthStatus struct {
+	CanSendMessage string         `json:"can_send_message"` // AVAILABLE, LIMITED or BLOCKED
+	Entities       []HealthEntity `json:"entities"`
+}
+
+// HealthEntity is one node's standing: the number, its WABA, the
+// business portfolio or the app.
+type HealthEntity struct {
+	EntityType     string        `json:"entity_type"`
+	ID             string        `json:"id"`
+	CanSendMessage string        `json:"can_send_message"`
+	Errors         []HealthError `json:"errors"`
+	AdditionalInfo []string      `json:"additional_info"`
+}
+
+// HealthError is a reason an entity is limited or blocked.
+type HealthError struct {
+	ErrorCode        int    `json:"error_code"`
+	ErrorDescription string `json:"error_description"`
+	PossibleSolution string `json:"possible_solution"`
 }
 
 // Throughput is the number's messages-per-second level.
@@ -121,6 +160,10 @@ type SendResult struct {
 	WAMID         string
 	MessageStatus string // "accepted" or "held_for_quality_assessment"; template sends only
 }
+
+// Held reports whether Meta is holding the message back while it assesses
+// the template's (or the portfolio's) quality: template pacing (§5.3).
+func (r SendResult) Held() bool { return r.MessageStatus == "held_for_quality_assessment" }
 
 type sendResponse struct {
 	Contacts []struct {
@@ -200,6 +243,13 @@ func (c *Client) path(nodeID, edge string) (string, error) {
 // httptrace whether the request was fully written, which is what separates a
 // safe-to-retry failure from an ambiguous one.
 func (c *Client) do(ctx context.Context, method, path, token string, body []byte, out any) error {
+	if err := checkToken(token); err != nil {
+		return err
+	}
+	return c.send(ctx, request{method: method, path: path, auth: "Bearer " + token, body: body, contentType: "application/json"}, out)
+}
+
+func checkToken(token string) error {
 	if token == "" {
 		return errors.New("whatsapp: empty access token")
 	}
@@ -207,6 +257,20 @@ func (c *Client) do(ctx context.Context, method, path, token string, body []byte
 		// Rejected here so net/http never builds an error around the value.
 		return errors.New("whatsapp: access token contains invalid characters")
 	}
+	return nil
+}
+
+// request is one Graph call: auth is the whole Authorization value ("" for
+// none, as in the OAuth code exchange); headers are extra ones.
+type request struct {
+	method, path, auth string
+	body               []byte
+	contentType        string
+	headers            map[string]string
+}
+
+func (c *Client) send(ctx context.Context, r request, out any) error {
+	method, path, body := r.method, r.path, r.body
 	var wrote atomic.Bool
 	trace := &httptrace.ClientTrace{WroteRequest: func(info httptrace.WroteRequestInfo) {
 		if info.Err == nil {
@@ -221,10 +285,15 @@ func (c *Client) do(ctx context.Context, method, path, token string, body []byte
 	if err != nil {
 		return fmt.Errorf("whatsapp: build request: %w", err)
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
+	if r.auth != "" {
+		req.Header.Set("Authorization", r.auth)
+	}
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", r.contentType)
+	}
+	for k, v := range r.headers {
+		req.Header.Set(k, v)
 	}
 	callErr := func(sent bool, err error) error {
 		var ue *url.Error

@@ -69,6 +69,8 @@ func (m InboundMessage) summary() string {
 		return order(m.TypePayload())
 	case "request_welcome":
 		return "👋 Opened the chat"
+	case "call":
+		return "📞 Called you"
 	case "unsupported":
 		if m.Unsupported != nil && m.Unsupported.Type != "" {
 			return "Unsupported message (" + m.Unsupported.Type + ")"

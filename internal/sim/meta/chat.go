@@ -14,7 +14,7 @@ type SentMessage struct {
 	WaID                  string          `json:"wa_id"`
 	Type                  string          `json:"type"`
 	Request               json.RawMessage `json:"request"`           // the raw request body
-	Status                string          `json:"status"`            // accepted | sent | delivered | read | failed
+	Status                string          `json:"status"`            // accepted | held | sent | delivered | read | failed
 	Statuses              []StatusEvent   `json:"statuses"`          // every status webhook emitted, in order
 	Errors                []AsyncError    `json:"errors,omitempty"`  // set when failed
 	Pricing               *Pricing        `json:"pricing,omitempty"` // as sent on the "sent" status

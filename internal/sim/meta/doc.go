@@ -16,10 +16,64 @@
 //	DELETE /[vNN.N/]{waba_id}/message_templates?name=[&hsm_id=]  → {"success":true}
 //	GET    /[vNN.N/]{template_id}[?fields=status,quality_score,rejected_reason,…]
 //
-// Bearer token (or access_token=) as seeded by AddNumber; a WABA is
-// reachable with the token of any of its numbers. Errors use the
-// Graph envelope (§4.1). Accepted sends get sent → delivered → read status
+// Bearer token (or access_token=, or "Authorization: OAuth <t>") as seeded
+// by AddNumber or issued by the code exchange; a WABA is reachable with
+// the token of any of its numbers, and a token granted a WABA reaches all
+// its numbers. Errors use the Graph envelope (§4.1). Accepted sends get sent → delivered → read status
 // webhooks; read needs Config.AutoRead, the phone page or POST /_sim/read.
+//
+// # Onboarding, numbers, profile, OBA (signup.go, subscriptions.go, register.go, health.go, profile.go, uploads.go, oba.go, waba_graph.go)
+//
+//	GET|POST /[v]/oauth/access_token?client_id=&client_secret=&code=[&redirect_uri=]
+//	                                    → {"access_token","token_type":"bearer"}; codes are single-use and live
+//	                                      30 s (injected clock). Errors (HTTP 400, OAuthException, no "(#n)"):
+//	                                      101 bad/missing client_id, 1 "Error validating client secret.",
+//	                                      100 "Invalid verification code format.", 100/36009 used,
+//	                                      100/36007 expired, 100/36008 redirect_uri differs from the signup's.
+//	                                      grant_type=client_credentials → app token "<app_id>|<app_secret>".
+//	GET  /[v]/debug_token?input_token=  → {"data":{"app_id","type","is_valid","scopes","granular_scopes":[…WABA ids]}}
+//	GET|POST|DELETE /[v]/{waba_id}/subscribed_apps  (POST {"override_callback_uri","verify_token"} runs the
+//	                                      GET hub.challenge handshake first; failure #2200; empty body clears it)
+//	GET  /[v]/{waba_id}[?fields=name,status,currency,country,timezone_id,message_template_namespace,
+//	                   business_verification_status,health_status,…]
+//	GET  /[v]/{waba_id}/phone_numbers[?fields=&sort=["last_onboarded_time_ascending"]&filtering=&limit=&after=]
+//	GET  /[v]/{business_id}[?fields=name,verification_status,health_status]
+//	POST /[v]/{phone}  {"pin"} | {"webhook_configuration":{"override_callback_uri","verify_token"}} |
+//	                   new_display_name=  → {"success":true}
+//	POST /[v]/{phone}/register {"messaging_product":"whatsapp","pin":"6 digits"[,"data_localization_region"]}
+//	POST /[v]/{phone}/deregister        → {"success":true}; 133005 PIN differs from the two-step PIN,
+//	                                      133016 11th call of that endpoint in 72 h (then blocked 72 h)
+//	POST /[v]/{phone}/request_code|verify_code  (no SMS; any 6 digits verify)
+//	GET|POST /[v]/{phone}/whatsapp_business_profile  (§8.3 limits; errors "(#100) Param <field> …")
+//	POST /[v]/{app_id}/uploads?file_length=&file_type=  → {"id":"upload:…"}
+//	POST /[v]/upload:…  (header file_offset, body = bytes) → {"h":"4::…"} when complete; GET → {"file_offset"}
+//	GET|POST /[v]/{phone}/official_business_account  → {"oba_status"[,"status_message"]} | {"success":true}
+//
+// Numbers seeded by AddNumber are registered (CONNECTED), reviewed
+// (name APPROVED), without a two-step PIN, in a verified portfolio whose
+// WABA the app is subscribed to. Embedded Signup numbers start PENDING,
+// PENDING_REVIEW, quality UNKNOWN, in a not_verified portfolio, with the
+// app not subscribed (no webhooks until POST subscribed_apps). Sends from
+// an unregistered number get 133010, during a throughput upgrade's
+// maintenance 131057, from a BLOCKED health node that node's error code
+// (131031 when it is no Cloud API code; a disabled WABA gives 368).
+// Messages webhooks honour the phone, then WABA, alternate callback;
+// management webhooks go to the app (NumberSpec.WebhookURL, else the
+// default URL). OBA requests check Meta's criteria in order (registered,
+// 30 days since registration, Business Verification, two-step PIN,
+// display name approved, 30 days after a rejection), code 100 with the
+// rule in details (Meta documents no codes for them).
+//
+// The Embedded Signup popup (GET /_sim/embedded-signup, opened by
+// sdk.js's FB.login) walks Meta's screens and posts to window.opener,
+// targetOrigin the opener's origin, the JSON string of
+// {"data":{"phone_number_id","waba_id","business_id"},"type":"WA_EMBEDDED_SIGNUP","event":"FINISH"}
+// (FINISH_ONLY_WABA without phone_number_id; CANCEL with {"current_step"},
+// or for "Report a problem" {"error_message","error_id","session_id",
+// "timestamp"}), then gives the code to FB.login's callback as
+// {"authResponse":{"code",…},"status":"connected"} ({"authResponse":null,
+// "status":"unknown"} otherwise). Its event.origin is the simulator's, not
+// *.facebook.com.
 //
 // # Templates (templates.go, template_*.go)
 //
@@ -69,7 +123,9 @@
 //	POST /_sim/webhook   {"url"}        → sets the default callback URL
 //	POST /_sim/inbound   {"phone_number_id","from","name","type","<type>":{…},
 //	                      "context":{"id"},"timestamp":"<unix s>","referral":{…}}
-//	                                    → {"id":"wamid…"}
+//	                                    → {"id":"wamid…"}; "type":"call" with "call":{"status":
+//	                                      "COMPLETED"|"FAILED","duration":s} sends "calls" webhooks
+//	                                      (connect, terminate) → {"id":"wacid…"}
 //	POST /_sim/read      {"phone_number_id","wamid"} or {"phone_number_id","wa_id"}
 //	                                    → {"success":true}
 //	GET  /_sim/sent?phone_number_id=&to= → [SentMessage], oldest first
@@ -82,11 +138,36 @@
 //	                              DISABLED|IN_APPEAL|REINSTATED","reason"} → Template (+ status webhook)
 //	POST /_sim/templates/quality {"waba_id","name","language","new_quality_score":"GREEN|YELLOW|RED|UNKNOWN"}
 //	                                    → Template (+ quality webhook; RED pauses, see above)
+//	POST /_sim/templates/pacing  {"waba_id","name","language","action":"hold","threshold":N}
+//	                                    → Template; sends after the first N answer message_status
+//	                                      held_for_quality_assessment and wait; {"action":"release"|"drop"}
+//	                                      → {"settled":n}: held sends go on, or the template is PAUSED and
+//	                                      they fail with 132015
 //	POST /_sim/portfolio {"portfolio_id"|"waba_id","tier":"250|2000|10000|100000|unlimited"}
 //	                                    → {"success":true} (+ business_capability_update once per WABA and
 //	                                      phone_number_quality_update UPGRADE|DOWNGRADE per number)
 //	POST /_sim/preferences {"phone_number_id","wa_id","value":"stop"|"resume"}
 //	                                    → {"success":true} (+ user_preferences webhook)
+//	GET  /_sim/app                      → {"app_id","app_name","partner_business_id","webhook_url"}
+//	POST /_sim/signup    {"waba_id","phone_number_id","display_phone_number","verified_name","business_id",
+//	                      "business_name","waba_name","only_waba","redirect_uri"} (all optional)
+//	                                    → {"code","waba_id","phone_number_id","business_id"}
+//	                                      (+ account_update PARTNER_APP_INSTALLED to the app, entry id = partner)
+//	POST /_sim/number    {"phone_number_id","status","quality_rating","throughput","maintenance_seconds",
+//	                      "account_mode"} → the number (+ phone_number_quality_update FLAGGED when quality
+//	                                      turns RED, UNFLAGGED when it leaves RED, THROUGHPUT_UPGRADE for HIGH)
+//	POST /_sim/display-name {"phone_number_id","decision":"APPROVED|REJECTED|DEFERRED|PENDING","rejection_reason"}
+//	                                    → the number (+ phone_number_name_update)
+//	POST /_sim/health    {"entity_type":"PHONE_NUMBER|WABA|BUSINESS|APP","id","can_send_message",
+//	                      "errors":[{"error_code","error_description","possible_solution"}],"additional_info":[…]}
+//	POST /_sim/account-update {"waba_id","event","violation_type","waba_ban_state","waba_ban_date","country",
+//	                      "phone_number_id","extra":{…}} → {"success":true} (+ account_update)
+//	POST /_sim/oba       {"phone_number_id","decision":"APPROVED|REJECTED","status_message"}
+//	                                    → the number (+ account_alerts OBA_APPROVED|OBA_REJECTED)
+//	POST /_sim/business  {"business_id"|"waba_id","verification_status"} → {"success":true}
+//	GET  /_sim/embedded-signup?origin=&app_id=&config_id=&extras=  → the Embedded Signup popup
+//	GET  /_sim/sdk.js                   → FB JS SDK stand-in (FB.init, FB.login → popup)
+//	GET  /_sim/pps/{id}                 → a business profile picture
 //	GET  /_sim/phone                    → the customer phone page
 //
 // # Persistence (optional)
@@ -100,9 +181,13 @@
 // with statuses, content, context and callback data, customer windows and
 // names, business read marks, templates (status, quality, pauses, pending
 // reviews), portfolio tiers and their 24 h recipients, marketing opt-outs,
-// and a default webhook URL set at runtime
+// each number's registration, PIN, register/deregister counts, reviews,
+// alternate callback, health, business profile and OBA request, WABA
+// subscriptions, business verification, tokens issued by the code
+// exchange, profile pictures, and a default webhook URL set at runtime
 // (used only when Config.WebhookURL is empty). Not saved: the webhook
-// queue and delivery log, rate-limit buckets, faults. A missing file is a
+// queue and delivery log, rate-limit buckets, faults, unexchanged signup
+// codes and unfinished upload sessions. A missing file is a
 // fresh start; a corrupt one is renamed to <path>.corrupt-<unix> with a
 // warning. The first AddNumber of a loaded id re-seeds its token and names
 // and keeps its history. Messages caught mid-lifecycle resume: accepted ones

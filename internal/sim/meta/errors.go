@@ -36,6 +36,7 @@ var codeInfo = map[int]struct {
 	190:    {"Invalid OAuth access token", 401},
 	200:    {"Permissions error", 403},
 	368:    {"Temporarily blocked for policies violations", 403},
+	2200:   {"Callback verification failed", 400},
 	80007:  {"Rate limit issues", 400},
 	130429: {"Rate limit hit", 400},
 	130472: {"User's number is part of an experiment", 400},
@@ -64,7 +65,9 @@ var codeInfo = map[int]struct {
 	132012: {"Parameter format does not match format in the created template", 400},
 	132015: {"Template is Paused", 400},
 	132016: {"Template is Disabled", 400},
+	133005: {"Two step verification PIN Mismatch", 400},
 	133010: {"Phone number Not Registered", 400},
+	133016: {"Account register deregister rate limit exceeded", 400},
 	137000: {"Identity key hash mismatch", 400},
 }
 
@@ -76,6 +79,10 @@ var errorDetails = map[int]string{
 	131047: "Message failed to send because more than 24 hours have passed since the customer last replied to this number.",
 	131049: "In order to maintain a healthy ecosystem engagement, the message failed to be delivered.",
 	131056: "Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.",
+	131057: "Business Account is in maintenance mode.",
+	133005: "Two-step verification PIN incorrect.",
+	133010: "Phone number not registered on the WhatsApp Business Platform.",
+	133016: "Registration or Deregistration failed because there were too many attempts for this phone number in a short period of time.",
 }
 
 func newGraphError(code int, details string) *graphError {

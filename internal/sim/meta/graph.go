@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 )
@@ -16,6 +15,8 @@ const (
 	windowLen   = 24 * time.Hour
 	pairBurst   = 45
 	pairPerSec  = 1.0 / 6 // one message per 6 s to the same user
+
+	highThroughput = 1000 // mps of a number upgraded to throughput HIGH (§5.7)
 )
 
 var versionRe = regexp.MustCompile(`^v\d+\.\d+$`)
@@ -26,6 +27,9 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	if len(segs) > 0 && versionRe.MatchString(segs[0]) {
 		segs = segs[1:]
+	}
+	if s.routeGraph(w, r, segs) {
+		return
 	}
 	method := strings.ToLower(r.Method)
 	var send bool
@@ -49,6 +53,10 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if send {
+		if gerr := s.sendBlocked(ns); gerr != nil {
+			writeGraphError(w, gerr)
+			return
+		}
 		s.sendMessage(w, r, ns)
 	} else {
 		s.getPhoneNumber(w, r, ns)
@@ -58,24 +66,18 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 // authorize checks the token first and the node second, as Graph does, so
 // a bad token never reveals whether a number exists.
 func (s *Server) authorize(r *http.Request, phoneID, method string) (*numberState, *graphError) {
-	token := r.URL.Query().Get("access_token")
-	if h := r.Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
-		token = strings.TrimSpace(h[7:])
-	}
+	token := bearer(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if slices.Contains(s.faults.ExpiredTokens, token) && token != "" {
-		return nil, errToken(true)
-	}
-	grants := s.tokens[token]
-	if token == "" || grants == nil {
-		return nil, errToken(false)
+	grants, gerr := s.tokenGrants(token)
+	if gerr != nil {
+		return nil, gerr
 	}
 	ns := s.numbers[phoneID]
 	if ns == nil {
 		return nil, errUnsupported(method, phoneID)
 	}
-	if !grants[phoneID] {
+	if !grantedNumber(grants, ns) {
 		return nil, errPermission(phoneID)
 	}
 	return ns, nil
@@ -118,6 +120,9 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request, ns *numberS
 	msg := map[string]any{"id": m.wamid}
 	if req.typ == "template" {
 		msg["message_status"] = "accepted"
+		if m.status == "held" {
+			msg["message_status"] = "held_for_quality_assessment"
+		}
 	}
 	writeGraphJSON(w, http.StatusOK, map[string]any{
 		"messaging_product": "whatsapp",
@@ -150,17 +155,18 @@ func (s *Server) accept(ns *numberState, req *sendRequest, waID string, body []b
 	windowOpen := seen && now.Sub(last) < windowLen
 	content, _ := json.Marshal(req.object)
 	m := &message{
-		wamid:     newWamid(waID),
-		waID:      waID,
-		to:        req.to,
-		typ:       req.typ,
-		raw:       json.RawMessage(body),
-		content:   content,
-		contextID: req.contextID,
-		at:        now,
-		status:    "accepted",
-		bizOpaque: req.bizOpaque,
-		pricing:   pricingFor(req.templateName, windowOpen),
+		wamid:      newWamid(waID),
+		waID:       waID,
+		to:         req.to,
+		typ:        req.typ,
+		raw:        json.RawMessage(body),
+		content:    content,
+		contextID:  req.contextID,
+		at:         now,
+		status:     "accepted",
+		templateID: req.templateID,
+		bizOpaque:  req.bizOpaque,
+		pricing:    pricingFor(req.templateName, windowOpen),
 	}
 	if req.templateCat != "" {
 		m.pricing = pricingForCategory(req.templateCat, windowOpen)
@@ -177,6 +183,9 @@ func (s *Server) accept(ns *numberState, req *sendRequest, waID string, body []b
 			m.failWith = e
 		} else {
 			m.orderFault = s.takeOrderFault()
+			if s.holdForPacing(req.templateID) {
+				m.status = "held"
+			}
 		}
 	}
 	ns.add(m)
@@ -188,6 +197,9 @@ func (s *Server) accept(ns *numberState, req *sendRequest, waID string, body []b
 // (131056) on the injected clock; a rejected send consumes nothing.
 func (s *Server) takeRate(phoneID, waID string, now time.Time) *graphError {
 	tput := float64(s.cfg.Throughput)
+	if ns := s.numbers[phoneID]; ns != nil && ns.info.Throughput == "HIGH" {
+		tput = max(tput, highThroughput)
+	}
 	tb := s.throughput[phoneID]
 	if tb == nil {
 		tb = newBucket(tput, now)

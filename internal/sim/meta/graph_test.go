@@ -201,7 +201,7 @@ func TestUnknownPath(t *testing.T) {
 	e := newEnv(t, Config{})
 	for _, c := range []struct{ method, path string }{
 		{"GET", "/v24.0/" + e.num.PhoneNumberID + "/nothing"},
-		{"POST", "/v24.0/" + e.num.PhoneNumberID},
+		{"PUT", "/v24.0/" + e.num.PhoneNumberID},
 		{"DELETE", "/v24.0/" + e.num.PhoneNumberID + "/messages"},
 		{"GET", "/"},
 	} {

@@ -14,7 +14,7 @@ type Inbound struct {
 	PhoneNumberID string // business number receiving it
 	From          string // customer's wa_id (digits; "+" and separators are stripped)
 	Name          string // profile name; defaults to the name this customer used last
-	Type          string // text (default), image, video, audio, document, sticker, location, contacts, interactive, button, reaction, unsupported, request_welcome, system
+	Type          string // text (default), image, video, audio, document, sticker, location, contacts, interactive, button, reaction, unsupported, request_welcome, system; "call" is a voice call (a "calls" webhook, not a message)
 	Text          string // shortcut for a text body
 	// Content is the object under the type key (an array for contacts),
 	// e.g. {"caption":"hi"} for image or {"type":"button_reply","button_reply":{…}}
@@ -46,6 +46,9 @@ func (s *Server) Inject(ctx context.Context, in Inbound) (string, error) {
 	}
 	if in.Type == "" {
 		in.Type = "text"
+	}
+	if in.Type == "call" {
+		return s.injectCall(ctx, in, from)
 	}
 	content, err := decodeContent(in)
 	if err != nil {

@@ -33,6 +33,7 @@ type Number struct {
 
 type numberState struct {
 	Number
+	info    numberInfo            // onboarding, registration, reviews (accounts.go)
 	msgs    []*message            // every message of this number, oldest first
 	byID    map[string]*message   // by wamid
 	threads map[string][]*message // by customer wa_id, oldest first
@@ -63,7 +64,16 @@ func (s *Server) AddNumber(spec NumberSpec) Number {
 		return n
 	}
 	defer s.mu.Unlock()
-	defer s.changed()
+	if spec.AccessToken == "" {
+		spec.AccessToken = newAccessToken()
+	}
+	return s.createNumber(spec, seededInfo(s.now())).Number
+}
+
+// createNumber adds a new number, generating the fields spec leaves empty
+// except the token: without one, only grants reach it (Embedded Signup
+// numbers). Callers hold s.mu.
+func (s *Server) createNumber(spec NumberSpec, info numberInfo) *numberState {
 	n := Number{
 		WABAID:             spec.WABAID,
 		PhoneNumberID:      spec.PhoneNumberID,
@@ -89,17 +99,14 @@ func (s *Server) AddNumber(spec NumberSpec) Number {
 	if n.VerifiedName == "" {
 		n.VerifiedName = "GoHavi Test Business"
 	}
-	if n.AccessToken == "" {
-		n.AccessToken = newAccessToken()
-	}
-	s.numbers[n.PhoneNumberID] = &numberState{
-		Number:  n,
-		byID:    map[string]*message{},
-		threads: map[string][]*message{},
-	}
+	ns := &numberState{Number: n, info: info, byID: map[string]*message{}, threads: map[string][]*message{}}
+	s.numbers[n.PhoneNumberID] = ns
 	s.order = append(s.order, n.PhoneNumberID)
-	s.grant(n.AccessToken, n.PhoneNumberID)
-	return n
+	if n.AccessToken != "" {
+		s.grant(n.AccessToken, n.PhoneNumberID)
+	}
+	s.changed()
+	return ns
 }
 
 // reseed applies a startup seed to a number loaded from the state file,
@@ -136,14 +143,6 @@ func (s *Server) reseed(ns *numberState, spec NumberSpec) bool {
 	return ns.Number != before
 }
 
-// grant gives token access to a number. Callers hold s.mu.
-func (s *Server) grant(token, phoneID string) {
-	if s.tokens[token] == nil {
-		s.tokens[token] = map[string]bool{}
-	}
-	s.tokens[token][phoneID] = true
-}
-
 // Numbers lists the seeded numbers in creation order.
 func (s *Server) Numbers() []Number {
 	s.mu.Lock()
@@ -155,8 +154,9 @@ func (s *Server) Numbers() []Number {
 	return out
 }
 
-// phoneFields is the field set of GET /<PHONE_NUMBER_ID> (§8.1), in the
-// order they are rendered when no fields= is given.
+// phoneFields is the field set of GET /<PHONE_NUMBER_ID> (§8.1) rendered
+// when no fields= is given, in that order; phoneExtraFields are only
+// rendered when asked for.
 var phoneFields = []string{
 	"verified_name", "code_verification_status", "display_phone_number", "quality_rating",
 	"platform_type", "throughput", "webhook_configuration", "name_status", "status",
@@ -164,8 +164,16 @@ var phoneFields = []string{
 	"is_official_business_account", "account_mode",
 }
 
+var phoneExtraFields = []string{
+	"new_display_name", "new_name_status", "health_status", "official_business_account",
+	"is_pin_enabled", "is_on_biz_app", "is_preverified_number", "last_onboarded_time",
+}
+
+// graphTime is Graph's datetime format, e.g. "2023-08-22T19:05:53+0000".
+const graphTime = "2006-01-02T15:04:05-0700"
+
 // phoneNumberFields renders the requested fields of a number; unknown
-// fields are an error, as on the Graph API.
+// fields are an error, as on the Graph API. Callers hold s.mu.
 func (s *Server) phoneNumberFields(ns *numberState, fields string) (map[string]any, *graphError) {
 	want := phoneFields
 	if fields != "" {
@@ -176,16 +184,17 @@ func (s *Server) phoneNumberFields(ns *numberState, fields string) (map[string]a
 			}
 		}
 	}
+	in := &ns.info
 	out := map[string]any{"id": ns.PhoneNumberID}
 	for _, f := range want {
-		if !slices.Contains(phoneFields, f) {
+		if !slices.Contains(phoneFields, f) && !slices.Contains(phoneExtraFields, f) {
 			return nil, errUnknownField(f)
 		}
 		switch f {
 		case "verified_name":
 			out[f] = ns.VerifiedName
 		case "code_verification_status":
-			out[f] = "VERIFIED"
+			out[f] = in.CodeVerification
 		case "display_phone_number":
 			out[f] = ns.DisplayPhoneNumber
 		case "quality_rating":
@@ -193,32 +202,58 @@ func (s *Server) phoneNumberFields(ns *numberState, fields string) (map[string]a
 		case "platform_type":
 			out[f] = "CLOUD_API"
 		case "throughput":
-			out[f] = map[string]string{"level": "STANDARD"}
+			out[f] = map[string]string{"level": in.Throughput}
 		case "webhook_configuration":
-			wc := map[string]string{}
-			if s.webhookURL != "" {
-				wc["application"] = s.webhookURL
-			}
-			if ns.WebhookURL != "" {
-				wc["phone_number"] = ns.WebhookURL
-			}
+			wc := s.webhookConfiguration(ns)
 			if len(wc) == 0 && fields == "" {
 				continue
 			}
 			out[f] = wc
 		case "name_status":
-			out[f] = "APPROVED"
+			out[f] = in.NameStatus
+		case "new_display_name":
+			if in.NewDisplayName != "" {
+				out[f] = in.NewDisplayName
+			}
+		case "new_name_status":
+			out[f] = cmpOr(in.NewNameStatus, "NONE")
 		case "status":
-			out[f] = "CONNECTED"
+			out[f] = in.Status
 		case "messaging_limit_tier", "whatsapp_business_manager_messaging_limit":
 			out[f] = s.portfolioOf(ns).Tier
 		case "is_official_business_account":
-			out[f] = false
+			out[f] = in.OBA.Status == obaApproved
+		case "official_business_account":
+			out[f] = in.OBA.json()
 		case "account_mode":
-			out[f] = "LIVE"
+			out[f] = in.AccountMode
+		case "health_status":
+			out[f] = s.numberHealth(ns)
+		case "is_pin_enabled":
+			out[f] = in.Pin != ""
+		case "is_on_biz_app", "is_preverified_number":
+			out[f] = false
+		case "last_onboarded_time":
+			out[f] = in.OnboardedAt.UTC().Format(graphTime)
 		}
 	}
 	return out, nil
+}
+
+// webhookConfiguration is the webhook_configuration field (§2.1): the
+// alternate callbacks that are set, and the app's URL. Callers hold s.mu.
+func (s *Server) webhookConfiguration(ns *numberState) map[string]string {
+	wc := map[string]string{}
+	if app := cmpOr(ns.WebhookURL, s.webhookURL); app != "" {
+		wc["application"] = app
+	}
+	if w := s.wabas[ns.WABAID]; w != nil && w.OverrideURL != "" {
+		wc["whatsapp_business_account"] = w.OverrideURL
+	}
+	if ns.info.OverrideURL != "" {
+		wc["phone_number"] = ns.info.OverrideURL
+	}
+	return wc
 }
 
 func (s *Server) getPhoneNumber(w http.ResponseWriter, r *http.Request, ns *numberState) {

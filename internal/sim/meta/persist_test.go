@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -245,5 +246,89 @@ func TestStateUnreadableFileIsLeftAlone(t *testing.T) {
 	}
 	if aside, _ := filepath.Glob(path + ".*"); len(aside) != 0 {
 		t.Errorf("unexpected files %v", aside)
+	}
+}
+
+// TestStateOnboardingRoundTrip: what Embedded Signup, registration, Meta's
+// reviews and the business profile changed survives a restart.
+func TestStateOnboardingRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	clock := newFakeClock()
+	e := newEnv(t, Config{StatePath: path, Now: clock.Now})
+	override, _ := newVerifyingReceiver(t, "tok")
+	res := e.signup(t, `{"verified_name":"Acme","business_name":"Acme Holdings"}`)
+	token := e.exchange(t, res.Code)
+	e.graph(t, "POST", res.WABAID+"/subscribed_apps", token, `{"override_callback_uri":"`+override.srv.URL+`","verify_token":"tok"}`)
+	e.graph(t, "POST", res.PhoneNumberID, token, `{"webhook_configuration":{"override_callback_uri":"`+override.srv.URL+`/phone","verify_token":"tok"}}`)
+	register := func(e *env) (int, map[string]any) {
+		return e.graph(t, "POST", res.PhoneNumberID+"/register", token, `{"messaging_product":"whatsapp","pin":"123456"}`)
+	}
+	register(e)
+	e.graph(t, "POST", res.PhoneNumberID, token, `{"new_display_name":"Acme Two"}`)
+	e.control(t, "/_sim/display-name", `{"phone_number_id":"`+res.PhoneNumberID+`","decision":"APPROVED"}`)
+	e.graph(t, "POST", res.PhoneNumberID, token, `{"new_display_name":"Acme Three"}`)
+	e.control(t, "/_sim/number", `{"phone_number_id":"`+res.PhoneNumberID+`","throughput":"HIGH","quality_rating":"YELLOW"}`)
+	e.control(t, "/_sim/business", `{"business_id":"`+res.BusinessID+`","verification_status":"verified"}`)
+	e.control(t, "/_sim/health", `{"entity_type":"WABA","id":"`+res.WABAID+`","can_send_message":"LIMITED","additional_info":["slow down"]}`)
+	e.control(t, "/_sim/health", `{"entity_type":"APP","can_send_message":"LIMITED","additional_info":["app limited"]}`)
+	handle := e.upload(t, e.api.URL, "image/jpeg", []byte("\xff\xd8\xff jpeg bytes"))
+	e.graph(t, "POST", res.PhoneNumberID+"/whatsapp_business_profile", token,
+		`{"messaging_product":"whatsapp","about":"Plants","websites":["https://acme.example"],"profile_picture_handle":"`+handle+`"}`)
+	clock.Advance(31 * 24 * time.Hour)
+	if status, out := e.graph(t, "POST", res.PhoneNumberID+"/official_business_account", token, obaBody); status != 200 {
+		t.Fatalf("OBA: %d %v", status, out)
+	}
+	for range 9 { // with the one after the restart, 10 in 72 h
+		if status, out := register(e); status != 200 {
+			t.Fatalf("register: %d %v", status, out)
+		}
+	}
+	fields := "verified_name,new_display_name,new_name_status,name_status,status,throughput,quality_rating,is_pin_enabled," +
+		"official_business_account,webhook_configuration,health_status,last_onboarded_time"
+	_, before := e.graph(t, "GET", res.PhoneNumberID+"?fields="+fields, token, "")
+	_, profileBefore := e.graph(t, "GET", res.PhoneNumberID+"/whatsapp_business_profile", token, "")
+	e.sim.Close()
+
+	e2 := newEnv(t, Config{StatePath: path, Now: clock.Now})
+	status, after := e2.graph(t, "GET", res.PhoneNumberID+"?fields="+fields, token, "")
+	if status != 200 {
+		t.Fatalf("the business token did not survive: %d %v", status, after)
+	}
+	// webhook_configuration.application is the new env's receiver.
+	delete(before["webhook_configuration"].(map[string]any), "application")
+	delete(after["webhook_configuration"].(map[string]any), "application")
+	if mustJSON(after) != mustJSON(before) {
+		t.Errorf("number after restart:\n%s\nwant\n%s", mustJSON(after), mustJSON(before))
+	}
+	if after["verified_name"] != "Acme Two" || after["new_display_name"] != "Acme Three" || after["throughput"].(map[string]any)["level"] != "HIGH" {
+		t.Errorf("number after restart %v", after)
+	}
+	_, profile := e2.graph(t, "GET", res.PhoneNumberID+"/whatsapp_business_profile", token, "")
+	pic := profile["data"].([]any)[0].(map[string]any)["profile_picture_url"].(string)
+	if strings.Replace(mustJSON(profile), e2.api.URL, "", 1) != strings.Replace(mustJSON(profileBefore), e.api.URL, "", 1) {
+		t.Errorf("profile after restart %v, before %v", profile, profileBefore)
+	}
+	resp, err := http.Get(pic)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("picture after restart: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	_, subs := e2.graph(t, "GET", res.WABAID+"/subscribed_apps", token, "")
+	if got := subs["data"].([]any)[0].(map[string]any)["override_callback_uri"]; got != override.srv.URL {
+		t.Errorf("subscription after restart %v", subs)
+	}
+	_, biz := e2.graph(t, "GET", res.BusinessID+"?fields=name,verification_status", token, "")
+	if biz["name"] != "Acme Holdings" || biz["verification_status"] != "verified" {
+		t.Errorf("business after restart %v", biz)
+	}
+	// The register count survived: the 11th call in 72 h is refused.
+	if status, out := register(e2); status != 200 {
+		t.Fatalf("10th register: %d %v", status, out)
+	}
+	status, out := register(e2)
+	wantGraphError(t, "11th register after restart", status, out, 400, 133016)
+	// The seeded number kept its own token and the onboarding defaults.
+	if status, out := e2.graph(t, "GET", e.num.PhoneNumberID+"?fields=status", e.num.AccessToken, ""); status != 200 || out["status"] != "CONNECTED" {
+		t.Errorf("seeded number after restart: %d %v", status, out)
 	}
 }

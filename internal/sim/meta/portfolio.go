@@ -19,6 +19,12 @@ const defaultMessagingLimitCode = 131048
 type portfolio struct {
 	Tier       string               `json:"tier"`                 // TIER_250 | TIER_2K | TIER_10K | TIER_100K | TIER_UNLIMITED
 	Recipients map[string]time.Time `json:"recipients,omitempty"` // wa_id → last business-initiated message
+
+	// Business node (oba.go): name, Business Verification ("" means
+	// verified: seeded portfolios are the operator's own) and health.
+	Name               string          `json:"name,omitempty"`
+	VerificationStatus string          `json:"verification_status,omitempty"`
+	Health             *healthOverride `json:"health,omitempty"`
 }
 
 var tierLimits = map[string]int{"TIER_250": 250, "TIER_2K": 2000, "TIER_10K": 10000, "TIER_100K": 100000, "TIER_UNLIMITED": -1}
@@ -50,8 +56,10 @@ func portfolioID(ns *numberState) string {
 }
 
 // portfolioOf returns (creating) the number's portfolio. Callers hold s.mu.
-func (s *Server) portfolioOf(ns *numberState) *portfolio {
-	id := portfolioID(ns)
+func (s *Server) portfolioOf(ns *numberState) *portfolio { return s.businessOf(portfolioID(ns)) }
+
+// businessOf returns (creating) a portfolio by id. Callers hold s.mu.
+func (s *Server) businessOf(id string) *portfolio {
 	p := s.portfolios[id]
 	if p == nil {
 		tier, ok := parseTier(s.cfg.DefaultTier)

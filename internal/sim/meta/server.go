@@ -40,6 +40,12 @@ type Config struct {
 	DefaultTier         string        // messaging limit of new portfolios: 250|2000|10000|100000|unlimited ("" = unlimited)
 	MessagingLimitCode  int           // async error code when a portfolio's limit is reached (default 131048)
 
+	// Onboarding (signup.go): the simulated Meta app the product is, as a
+	// Tech Provider, and its own business portfolio.
+	AppID             string // client_id for /oauth/access_token, {app-id} of /uploads (default DefaultAppID)
+	AppName           string // whatsapp_business_api_data.name in subscribed_apps (default "GoHavi Simulator")
+	PartnerBusinessID string // entry[].id of account_update PARTNER_* webhooks (default DefaultPartnerBusinessID)
+
 	stateSaved func(error) // test hook: called after each write attempt
 }
 
@@ -65,6 +71,11 @@ type Server struct {
 	tplOrder   []string              // template ids in creation order
 	portfolios map[string]*portfolio // by portfolio id
 	optedOut   map[pairKey]time.Time // customers who stopped marketing messages, since when
+	wabas      map[string]*wabaState // WABAs changed by signup, subscriptions, reviews (accounts.go)
+	appHealth  *healthOverride       // health_status of the APP entity, set by /_sim/health
+	codes      map[string]*authCode  // Embedded Signup codes (signup.go)
+	uploads    map[string]*upload    // Resumable Upload API sessions by "upload:…" id (uploads.go)
+	pictures   map[string]*picture   // business profile pictures by id (uploads.go)
 	closed     bool
 	gen        uint64     // bumped on every change worth saving
 	persist    *persister // nil without StatePath
@@ -125,6 +136,10 @@ func New(cfg Config) *Server {
 		templates:  map[string]*Template{},
 		portfolios: map[string]*portfolio{},
 		optedOut:   map[pairKey]time.Time{},
+		wabas:      map[string]*wabaState{},
+		codes:      map[string]*authCode{},
+		uploads:    map[string]*upload{},
+		pictures:   map[string]*picture{},
 		sched:      newScheduler(),
 	}
 	if s.log == nil {
@@ -159,12 +174,28 @@ func (s *Server) SetWebhookURL(url string) {
 	s.hooks.wakeAll()
 }
 
-// callbackURL resolves the number's override, then the default URL, the
-// same priority Meta applies (phone > app).
-func (s *Server) callbackURL(phoneID string) string {
+// callbackURL is where a number's webhooks go. Messages webhooks
+// (inbound, statuses) honour the alternate callbacks set through Graph,
+// phone before WABA (§2.1, webhooks/override); management ones always go
+// to the app. NumberSpec.WebhookURL stands in for the app's URL as seen
+// by that number, so it takes every field, as it always did. phoneID ""
+// is the app itself (PARTNER_* account_update).
+func (s *Server) callbackURL(phoneID string, messages bool) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if ns := s.numbers[phoneID]; ns != nil && ns.WebhookURL != "" {
+	ns := s.numbers[phoneID]
+	if ns == nil {
+		return s.webhookURL
+	}
+	if messages {
+		if ns.info.OverrideURL != "" {
+			return ns.info.OverrideURL
+		}
+		if w := s.wabas[ns.WABAID]; w != nil && w.OverrideURL != "" {
+			return w.OverrideURL
+		}
+	}
+	if ns.WebhookURL != "" {
 		return ns.WebhookURL
 	}
 	return s.webhookURL
@@ -206,8 +237,10 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("GET /_sim/webhooks", s.ctlWebhooks)
 	m.HandleFunc("POST /_sim/templates/status", s.ctlTemplateStatus)
 	m.HandleFunc("POST /_sim/templates/quality", s.ctlTemplateQuality)
+	m.HandleFunc("POST /_sim/templates/pacing", s.ctlPacing)
 	m.HandleFunc("POST /_sim/portfolio", s.ctlPortfolio)
 	m.HandleFunc("POST /_sim/preferences", s.ctlPreferences)
+	s.onboardingRoutes(m)
 	m.HandleFunc("GET /_sim/phone", s.servePhone)
 	m.HandleFunc("GET /_sim/phone.js", s.servePhoneJS)
 	m.HandleFunc("/_sim/", func(w http.ResponseWriter, r *http.Request) {

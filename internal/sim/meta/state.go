@@ -35,10 +35,18 @@ type stateFile struct {
 	Templates  []Template            `json:"templates,omitempty"`
 	Portfolios map[string]*portfolio `json:"portfolios,omitempty"`
 	OptOuts    []savedOptOut         `json:"marketing_opt_outs,omitempty"`
+
+	// Onboarding: WABAs, token grants from code exchanges, the app's
+	// health and profile pictures (state_onboard.go).
+	WABAs     map[string]*wabaState `json:"wabas,omitempty"`
+	Grants    map[string][]string   `json:"grants,omitempty"` // access token → ids it may act on
+	AppHealth *healthOverride       `json:"app_health,omitempty"`
+	Pictures  map[string]*picture   `json:"profile_pictures,omitempty"`
 }
 
 type savedNumber struct {
 	Number                    // includes the access token and the per-number webhook override
+	Info      *numberInfo     `json:"info,omitempty"` // registration, reviews, profile, OBA; absent in older files
 	Customers []savedCustomer `json:"customers,omitempty"`
 	Messages  []savedMessage  `json:"messages"` // oldest first, the newest StateMaxMessages
 }
@@ -68,6 +76,7 @@ type savedMessage struct {
 	FailWith       *AsyncError     `json:"fail_with,omitempty"`
 	OrderFault     string          `json:"order_fault,omitempty"`
 	ReadByBusiness bool            `json:"read_by_business,omitempty"`
+	TemplateID     string          `json:"template_id,omitempty"`
 }
 
 // snapshot copies the state to save and the change generation it
@@ -97,7 +106,7 @@ func (s *Server) snapshot() (*stateFile, uint64) {
 		if len(msgs) > limit {
 			msgs = msgs[len(msgs)-limit:]
 		}
-		sn := savedNumber{Number: ns.Number, Customers: customers[id], Messages: make([]savedMessage, len(msgs))}
+		sn := savedNumber{Number: ns.Number, Info: ns.info.clone(), Customers: customers[id], Messages: make([]savedMessage, len(msgs))}
 		slices.SortFunc(sn.Customers, func(a, b savedCustomer) int { return strings.Compare(a.WaID, b.WaID) })
 		for i, m := range msgs {
 			sn.Messages[i] = savedMessage{
@@ -105,7 +114,7 @@ func (s *Server) snapshot() (*stateFile, uint64) {
 				Content: m.content, Context: m.contextID, At: m.at, Status: m.status,
 				History: slices.Clone(m.history), Errors: m.errors, BizOpaque: m.bizOpaque,
 				Pricing: m.pricing, Priced: m.priced, FailWith: m.failWith, OrderFault: m.orderFault,
-				ReadByBusiness: m.readByBusiness,
+				ReadByBusiness: m.readByBusiness, TemplateID: m.templateID,
 			}
 		}
 		st.Numbers = append(st.Numbers, sn)
@@ -137,8 +146,10 @@ func decodeState(b []byte) (*stateFile, error) {
 	}
 	seen := map[string]bool{}
 	for _, n := range st.Numbers {
-		if n.PhoneNumberID == "" || n.AccessToken == "" || seen[n.PhoneNumberID] {
-			return nil, errors.New("a number without id or token, or listed twice")
+		// Numbers from Embedded Signup have no seeding token: access comes
+		// from exchanged codes (saved with the grants).
+		if n.PhoneNumberID == "" || seen[n.PhoneNumberID] {
+			return nil, errors.New("a number without id, or listed twice")
 		}
 		seen[n.PhoneNumberID] = true
 		ids := map[string]bool{}
@@ -161,18 +172,25 @@ func (s *Server) restore(st *stateFile) {
 	}
 	for _, sn := range st.Numbers {
 		ns := &numberState{Number: sn.Number, byID: map[string]*message{}, threads: map[string][]*message{}, loaded: true}
+		if sn.Info != nil {
+			ns.info = *sn.Info
+		} else {
+			ns.info = seededInfo(s.now())
+		}
 		for _, sm := range sn.Messages {
 			ns.add(&message{
 				wamid: sm.ID, inbound: sm.Inbound, waID: sm.WaID, to: sm.To, typ: sm.Type, raw: sm.Raw,
 				content: sm.Content, contextID: sm.Context, at: sm.At, status: sm.Status,
 				history: sm.History, errors: sm.Errors, bizOpaque: sm.BizOpaque, pricing: sm.Pricing,
 				priced: sm.Priced, failWith: sm.FailWith, orderFault: sm.OrderFault,
-				readByBusiness: sm.ReadByBusiness,
+				readByBusiness: sm.ReadByBusiness, templateID: sm.TemplateID,
 			})
 		}
 		s.numbers[ns.PhoneNumberID] = ns
 		s.order = append(s.order, ns.PhoneNumberID)
-		s.grant(ns.AccessToken, ns.PhoneNumberID)
+		if ns.AccessToken != "" {
+			s.grant(ns.AccessToken, ns.PhoneNumberID)
+		}
 		for _, c := range sn.Customers {
 			key := pairKey{ns.PhoneNumberID, c.WaID}
 			if !c.LastInbound.IsZero() {

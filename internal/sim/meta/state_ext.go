@@ -24,7 +24,8 @@ func (s *Server) snapshotExtra(st *stateFile) {
 	if len(s.portfolios) > 0 {
 		st.Portfolios = map[string]*portfolio{}
 		for id, p := range s.portfolios {
-			st.Portfolios[id] = &portfolio{Tier: p.Tier, Recipients: maps.Clone(p.Recipients)}
+			st.Portfolios[id] = &portfolio{Tier: p.Tier, Recipients: maps.Clone(p.Recipients), Name: p.Name,
+				VerificationStatus: p.VerificationStatus, Health: p.Health.clone()}
 		}
 	}
 	for key, since := range s.optedOut {
@@ -33,6 +34,7 @@ func (s *Server) snapshotExtra(st *stateFile) {
 	slices.SortFunc(st.OptOuts, func(a, b savedOptOut) int {
 		return strings.Compare(a.PhoneNumberID+"/"+a.WaID, b.PhoneNumberID+"/"+b.WaID)
 	})
+	s.snapshotOnboard(st)
 }
 
 // restoreExtra installs them back (from New). Pending reviews and timed
@@ -54,6 +56,7 @@ func (s *Server) restoreExtra(st *stateFile) {
 	for _, o := range st.OptOuts {
 		s.optedOut[pairKey{o.PhoneNumberID, o.WaID}] = o.Since
 	}
+	s.restoreOnboard(st)
 	if len(s.tplOrder) > 0 {
 		s.sched.after(0, func() {
 			s.mu.Lock()

@@ -20,7 +20,8 @@ type message struct {
 	at        time.Time
 
 	// outbound only
-	status     string // accepted | sent | delivered | read | failed
+	status     string // accepted | held | sent | delivered | read | failed
+	templateID string // template sends: the template, for pacing
 	history    []StatusEvent
 	errors     []AsyncError
 	bizOpaque  string

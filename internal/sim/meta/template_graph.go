@@ -30,40 +30,23 @@ func (s *Server) serveTemplates(w http.ResponseWriter, r *http.Request, wabaID s
 	}
 }
 
-// authorizeWABA accepts a token granted any number of the WABA.
+// authorizeWABA accepts a token granted the WABA or any of its numbers;
+// the token is checked before the node, as everywhere on Graph.
 func (s *Server) authorizeWABA(r *http.Request, wabaID, method string) *graphError {
 	token := bearer(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if slices.Contains(s.faults.ExpiredTokens, token) && token != "" {
-		return errToken(true)
+	grants, gerr := s.tokenGrants(token)
+	if gerr != nil {
+		return gerr
 	}
-	grants := s.tokens[token]
-	if token == "" || grants == nil {
-		return errToken(false)
-	}
-	known := false
-	for _, ns := range s.numbers {
-		if ns.WABAID == wabaID {
-			known = true
-			if grants[ns.PhoneNumberID] {
-				return nil
-			}
-		}
-	}
-	if !known {
+	if !s.wabaKnown(wabaID) {
 		return errUnsupported(method, wabaID)
 	}
-	e := newGraphError(200, "The access token does not have permission to access WhatsApp Business Account "+wabaID+".")
-	return e
-}
-
-func bearer(r *http.Request) string {
-	token := r.URL.Query().Get("access_token")
-	if h := r.Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
-		token = strings.TrimSpace(h[7:])
+	if !s.grantedWABA(grants, wabaID) {
+		return newGraphError(200, "The access token does not have permission to access WhatsApp Business Account "+wabaID+".")
 	}
-	return token
+	return nil
 }
 
 func (s *Server) createTemplate(w http.ResponseWriter, r *http.Request, wabaID string) {
@@ -258,7 +241,11 @@ func (s *Server) getTemplate(w http.ResponseWriter, r *http.Request, id string) 
 	}
 	s.mu.Lock()
 	s.sweepTemplates()
-	body := templateJSON(t, r.URL.Query().Get("fields"))
+	fields := r.URL.Query().Get("fields")
+	body := templateJSON(t, fields)
+	if slices.Contains(strings.Split(fields, ","), "health_status") {
+		body["health_status"] = s.templateHealth(t)
+	}
 	s.mu.Unlock()
 	writeGraphJSON(w, http.StatusOK, body)
 	return true

@@ -36,7 +36,7 @@ func (s *Server) checkTemplateSend(ns *numberState, req *sendRequest) *graphErro
 	default:
 		return newGraphError(132001, fmt.Sprintf("template name (%s) is not approved in %s (status %s)", t.Name, code, t.Status))
 	}
-	req.templateCat = strings.ToLower(t.Category)
+	req.templateCat, req.templateID = strings.ToLower(t.Category), t.ID
 	if t.Category == "AUTHENTICATION" {
 		return nil // fixed text: the code parameters are not in the template's text
 	}

@@ -34,6 +34,7 @@ type Template struct {
 	PauseCount      int              `json:"pause_count,omitempty"`
 	PausedUntil     time.Time        `json:"paused_until,omitzero"`
 	ReviewAt        time.Time        `json:"review_at,omitzero"` // PENDING: when the review decides
+	Pacing          *Pacing          `json:"pacing,omitempty"`   // set while Meta paces the template
 	CreatedAt       time.Time        `json:"created_at"`
 }
 

@@ -19,6 +19,7 @@ type sendRequest struct {
 	contextID    string
 	bizOpaque    string
 	templateName string
+	templateID   string // set by checkTemplateSend when the WABA has templates
 	templateCat  string // lowercase category of the template sent, once resolved
 }
 

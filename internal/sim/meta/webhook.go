@@ -31,8 +31,15 @@ type update struct {
 	status  json.RawMessage // status object
 	field   string          // management webhooks (§2.8): the change's field…
 	value   json.RawMessage // …and its whole value object
+	entryID string          // entry[].id when not the WABA (PARTNER_* events carry the partner's portfolio)
 	at      time.Time       // queued at, by the injected clock, for the max age
 }
+
+// messages tells messages webhooks (which honour alternate callbacks)
+// from management ones.
+func (u *update) messages() bool { return u.field == "" }
+
+func (u *update) entry() string { return cmpOr(u.entryID, u.wabaID) }
 
 type metadata struct {
 	DisplayPhoneNumber string `json:"display_phone_number"`
@@ -70,13 +77,19 @@ type changeValue struct {
 	Statuses         []json.RawMessage `json:"statuses,omitempty"`
 }
 
-// buildBody packs a batch of one number's updates into one envelope.
-// Consecutive statuses share a change; consecutive messages from the same
-// customer share a change with that customer's contact.
+// buildBody packs a batch of one lane's updates into one envelope, one
+// entry per run of updates with the same entry id. Consecutive statuses
+// share a change; consecutive messages from the same customer share a
+// change with that customer's contact.
 func buildBody(batch []*update) ([]byte, error) {
-	e := entry{ID: batch[0].wabaID}
+	var entries []entry
+	e := entry{ID: batch[0].entry()}
 	var last *changeValue // value of the last change, when it is a "messages" one
 	for _, u := range batch {
+		if u.entry() != e.ID {
+			entries = append(entries, e)
+			e, last = entry{ID: u.entry()}, nil
+		}
 		switch {
 		case u.value != nil:
 			e.Time = u.at.Unix()
@@ -97,7 +110,7 @@ func buildBody(batch []*update) ([]byte, error) {
 		}
 		e.Changes = append(e.Changes, change{Field: "messages", Value: last})
 	}
-	return marshalASCII(envelope{Object: "whatsapp_business_account", Entry: []entry{e}})
+	return marshalASCII(envelope{Object: "whatsapp_business_account", Entry: append(entries, e)})
 }
 
 // sign is the X-Hub-Signature-256 value for body.
@@ -148,20 +161,39 @@ func newDeliverer(s *Server) *deliverer {
 }
 
 // enqueue queues u for ns's number and starts the lane's worker if idle.
-// It never blocks on delivery, so Graph handlers stay fast.
+// It never blocks on delivery, so Graph handlers stay fast. Callers hold
+// s.mu. A WABA the app is not subscribed to (§2.1) gets no webhooks: the
+// update is only logged.
 func (d *deliverer) enqueue(ns *numberState, u *update) {
 	u.wabaID = ns.WABAID
 	u.meta = metadata{DisplayPhoneNumber: ns.DisplayPhoneNumber, PhoneNumberID: ns.PhoneNumberID}
 	u.at = d.s.now()
+	if u.entryID == "" && !d.s.wabaSubscribed(ns.WABAID) {
+		body, _ := buildBody([]*update{u})
+		d.record(DeliveryAttempt{PhoneNumberID: ns.PhoneNumberID, Updates: 1,
+			Error: "app not subscribed to WABA " + ns.WABAID + ": not sent", Body: clip(body)})
+		return
+	}
+	d.push(ns.PhoneNumberID, u)
+}
+
+// enqueueApp queues an app-level update (entryID set), which goes to the
+// app's callback URL on its own lane. Callers hold s.mu.
+func (d *deliverer) enqueueApp(u *update) {
+	u.at = d.s.now()
+	d.push("", u)
+}
+
+func (d *deliverer) push(laneID string, u *update) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed {
 		return
 	}
-	l := d.lanes[ns.PhoneNumberID]
+	l := d.lanes[laneID]
 	if l == nil {
-		l = &lane{phoneID: ns.PhoneNumberID, wake: make(chan struct{}, 1)}
-		d.lanes[ns.PhoneNumberID] = l
+		l = &lane{phoneID: laneID, wake: make(chan struct{}, 1)}
+		d.lanes[laneID] = l
 	}
 	l.queue = append(l.queue, u)
 	if !l.running {
@@ -222,10 +254,27 @@ func (d *deliverer) next(l *lane) []*update {
 	return batch
 }
 
-// deliver sends one batch until the receiver acknowledges it, the updates
+// deliver sends a batch, split where messages and management updates go
+// to different URLs (an alternate callback is set), in order.
+func (d *deliverer) deliver(l *lane, batch []*update) {
+	start := 0
+	for i := 1; i <= len(batch); i++ {
+		if i < len(batch) && batch[i].messages() == batch[start].messages() {
+			continue
+		}
+		if i < len(batch) && d.s.callbackURL(l.phoneID, true) == d.s.callbackURL(l.phoneID, false) {
+			continue
+		}
+		d.deliverRun(l, batch[start:i])
+		start = i
+	}
+}
+
+// deliverRun sends one run until the receiver acknowledges it, the updates
 // are older than RetryMaxAge, or the simulator closes. The same bytes are
 // re-sent on every retry, as Meta does.
-func (d *deliverer) deliver(l *lane, batch []*update) {
+func (d *deliverer) deliverRun(l *lane, batch []*update) {
+	messages := batch[0].messages()
 	body, err := buildBody(batch)
 	if err != nil {
 		d.s.log.Error("meta sim: encode webhook", "err", err)
@@ -239,7 +288,7 @@ func (d *deliverer) deliver(l *lane, batch []*update) {
 	backoff := d.s.cfg.RetryInitial
 	parked := false
 	for attempt := 1; ; attempt++ {
-		url := d.s.callbackURL(l.phoneID)
+		url := d.s.callbackURL(l.phoneID, messages)
 		if url == "" {
 			// Park until a URL is configured rather than burn retries.
 			if !parked {

@@ -10,17 +10,19 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method, path, body) {
+// request sends body as JSON, or as is when contentType is given (a
+// profile photo goes up as the image itself).
+export async function request(method, path, body, contentType) {
   const opts = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
   if (body !== undefined) {
-    opts.headers["Content-Type"] = "application/json";
-    opts.body = JSON.stringify(body);
+    opts.headers["Content-Type"] = contentType || "application/json";
+    opts.body = contentType ? body : JSON.stringify(body);
   }
   let res;
   try {
     res = await fetch(path, opts);
   } catch {
-    throw new ApiError(0, "network", "Can't reach the GoHavi server.", "Check your connection; the inbox resyncs by itself when it is back.");
+    throw new ApiError(0, "network", "Can't reach the GoHavi server.", "Check your connection; live pages catch up by themselves when it is back.");
   }
   let json = null;
   const text = await res.text();
@@ -39,9 +41,10 @@ async function request(method, path, body) {
   return json;
 }
 
-// Single objects may come bare or wrapped in {"data": …}.
-const one = (r) => (r && typeof r === "object" && "data" in r ? r.data : r);
-const many = (r) => (r && Array.isArray(r.data) ? r.data : []);
+// Single objects may come bare or wrapped in {"data": …}; a list's "data"
+// is an array.
+export const one = (r) => (r && typeof r === "object" && "data" in r && !Array.isArray(r.data) ? r.data : r);
+export const many = (r) => (r && Array.isArray(r.data) ? r.data : []);
 
 export const listConversations = () => request("GET", "/api/v1/conversations").then(many);
 export const getConversation = (id) => request("GET", `/api/v1/conversations/${encodeURIComponent(id)}`).then(one);
@@ -67,3 +70,9 @@ export const sendTemplate = (conv, tpl, values) => request("POST", "/api/v1/mess
   template: { name: tpl.name, language: tpl.language, ...values },
 }).then(one);
 export const getCompliance = () => request("GET", "/api/v1/compliance");
+// The workspace's opt-out/opt-in keywords and their confirmations.
+export const getKeywords = () => request("GET", "/api/v1/settings/keywords");
+export const addKeyword = (k) => request("POST", "/api/v1/settings/keywords", k).then(one);
+export const removeKeyword = (word) => request("DELETE", `/api/v1/settings/keywords?word=${encodeURIComponent(word)}`);
+export const setBuiltinKeyword = (word, enabled) => request("PUT", "/api/v1/settings/keywords/builtin", { word, enabled });
+export const setKeywordReply = (r) => request("PUT", "/api/v1/settings/keywords/replies", r);

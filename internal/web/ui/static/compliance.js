@@ -1,6 +1,8 @@
 // compliance.js — the workspace's standing with Meta's rules, from
 // GET /api/v1/compliance: each number's tier use and quality, paused or
-// disabled templates, and recent refused sends. Data is inserted as text.
+// disabled templates, and recent refused sends; and the opt-out keywords
+// with their confirmations, from /api/v1/settings/keywords, which owners
+// and admins edit here. Data is inserted as text.
 
 const api = await import("./api.js" + new URL(import.meta.url).search);
 
@@ -120,6 +122,152 @@ async function load() {
   }
 }
 
+// ---- opt-out keywords ----
+
+const canManage = ["owner", "admin"].includes(document.body.dataset.role);
+const ACTIONS = [["opt_out", "Opts out"], ["opt_in", "Opts back in"]];
+const REPLY_LABELS = { opt_out: "Confirmation after opting out", opt_in: "Confirmation after opting back in" };
+let languageNames = null;
+try { languageNames = new Intl.DisplayNames([navigator.language || "en", "en"], { type: "language" }); } catch { /* old browser: codes only */ }
+
+function languageLabel(code) {
+  let name = "";
+  try { name = languageNames ? languageNames.of(code) : ""; } catch { /* not a code Intl knows */ }
+  return name && name !== code ? `${name} (${code})` : code;
+}
+
+function keywordProblem(e) {
+  if (e.status === 401) { location.assign("/login"); return; }
+  const box = $("keywords-status");
+  box.replaceChildren(el("strong", null, e.message), " ", el("span", "remedy", e.remedy));
+  box.hidden = false;
+  $("keywords-note").textContent = "";
+}
+
+// change runs one edit, then shows the lists as the server now has them.
+async function change(what, fn) {
+  const section = $("keywords");
+  section.setAttribute("aria-busy", "true");
+  try {
+    await fn();
+    $("keywords-status").hidden = true;
+    await loadKeywords();
+    $("keywords-note").textContent = what;
+  } catch (e) {
+    keywordProblem(e);
+  } finally {
+    section.setAttribute("aria-busy", "false");
+  }
+}
+
+function keywordChip(k) {
+  const li = el("li", "keyword");
+  li.dataset.word = k.word;
+  li.dataset.action = k.action;
+  li.dataset.builtin = String(k.builtin);
+  li.dataset.enabled = String(k.enabled);
+  li.append(el("span", "word", k.word));
+  if (k.builtin) li.title = k.enabled ? "Built in" : "Built in, switched off";
+  if (!canManage) return li;
+  const btn = el("button", "btn btn-link");
+  btn.type = "button";
+  if (!k.builtin) {
+    btn.textContent = "Remove";
+    btn.className += " keyword-remove";
+    btn.addEventListener("click", () => change(`Removed “${k.word}”.`, () => api.removeKeyword(k.word)));
+  } else {
+    btn.textContent = k.enabled ? "Switch off" : "Switch on";
+    btn.className += " keyword-toggle";
+    btn.addEventListener("click", () => change(`${k.enabled ? "Switched off" : "Switched on"} “${k.word}”.`,
+      () => api.setBuiltinKeyword(k.word, !k.enabled)));
+  }
+  btn.setAttribute("aria-label", `${btn.textContent} ${k.word}`);
+  li.append(btn);
+  return li;
+}
+
+function languageCard(lang, words, saved, fallback) {
+  const card = el("article", "card keyword-language");
+  card.dataset.language = lang;
+  card.append(el("h3", null, languageLabel(lang)));
+  for (const [action, label] of ACTIONS) {
+    const ws = words.filter((k) => k.action === action);
+    if (!ws.length) continue;
+    card.append(el("p", "keyword-kind muted small", label));
+    const ul = el("ul", "keyword-list");
+    ul.dataset.action = action;
+    ul.append(...ws.map(keywordChip));
+    card.append(ul);
+  }
+  const form = el("form", "keyword-replies");
+  for (const [action] of ACTIONS) {
+    const id = `reply-${lang}-${action}`;
+    const lab = el("label", null, REPLY_LABELS[action]);
+    lab.htmlFor = id;
+    const ta = el("textarea", "keyword-reply");
+    ta.id = id;
+    ta.rows = 3;
+    ta.maxLength = 1024;
+    ta.dataset.action = action;
+    ta.value = saved[action] || "";
+    ta.dataset.saved = ta.value;
+    ta.placeholder = fallback(action);
+    ta.readOnly = !canManage;
+    form.append(lab, ta);
+  }
+  if (canManage) {
+    const save = el("button", "btn btn-link keyword-replies-save", "Save confirmations");
+    save.type = "submit";
+    const actions = el("div", "keyword-actions");
+    actions.append(save);
+    form.append(actions);
+    form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const edits = [...form.querySelectorAll("textarea")].filter((ta) => ta.value.trim() !== ta.dataset.saved);
+      change(`Saved the ${languageLabel(lang)} confirmations.`, () => Promise.all(edits.map((ta) =>
+        api.setKeywordReply({ language: lang, action: ta.dataset.action, text: ta.value }))));
+    });
+  }
+  card.append(form);
+  return card;
+}
+
+function renderKeywords(r) {
+  const words = r.data || [];
+  const replies = r.replies || [];
+  const saved = {}; // language → action → text the workspace saved
+  for (const x of replies) {
+    if (!x.default) (saved[x.language] ||= {})[x.action] = x.text;
+  }
+  const english = {};
+  for (const x of replies) if (x.language === "en") english[x.action] = x.text;
+  const langs = [...new Set([...words.map((k) => k.language), ...Object.keys(saved)])]
+    .sort((a, b) => (a === "en" ? -1 : b === "en" ? 1 : a.localeCompare(b)));
+  $("keyword-languages").replaceChildren(...langs.map((lang) => {
+    const primary = lang.split("-")[0];
+    const fallback = (action) => (primary !== lang && saved[primary] && saved[primary][action]) || english[action] || "";
+    return languageCard(lang, words.filter((k) => k.language === lang), saved[lang] || {}, fallback);
+  }));
+}
+
+async function loadKeywords() {
+  renderKeywords(await api.getKeywords());
+}
+
+$("keyword-add").hidden = !canManage;
+$("keyword-add").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const word = $("keyword-word").value;
+  const k = { word, language: $("keyword-language").value.trim(), action: $("keyword-action").value };
+  change(`Added “${word.trim()}”.`, async () => {
+    await api.addKeyword(k);
+    $("keyword-word").value = "";
+  });
+});
+
 $("compliance-refresh").addEventListener("click", load);
 setInterval(() => { if (document.visibilityState === "visible") load(); }, 60000);
 load();
+// The keywords are not refreshed on the timer: that would wipe a
+// confirmation being edited.
+loadKeywords().catch(keywordProblem).finally(() => $("keywords").setAttribute("aria-busy", "false"));

@@ -20,9 +20,10 @@ function el(tag, cls, text) {
 
 const thread = $("thread"), input = $("composer-input"), sendBtn = $("composer-send");
 const BASE_TITLE = document.title;
-const RANK = { received: 0, queued: 1, sending: 2, sent: 3, delivered: 4, failed: 5, read: 6 };
+const RANK = { received: 0, queued: 10, sending: 20, held: 25, sent: 30, delivered: 40, failed: 50, read: 60 };
 const TICKS = {
   queued: ["⏱", "Queued"], sending: ["⏱", "Sending"], sent: ["✓", "Sent"],
+  held: ["⏳", "Accepted; Meta is holding it while it checks the template's quality (usually under an hour)"],
   delivered: ["✓✓", "Delivered"], read: ["✓✓", "Read"], failed: ["⚠", "Not delivered"],
 };
 
@@ -356,7 +357,26 @@ function fillMsg(node, m) {
     if (es.remedy) box.append(el("span", "remedy", es.remedy));
     bubble.append(box);
   }
+  const why = decisionBox(m.policy);
+  if (why) bubble.append(why);
   node.replaceChildren(bubble);
+}
+
+// decisionBox shows the rules decision recorded with an outbound message:
+// why it was allowed, and any warning it went out with.
+function decisionBox(p) {
+  if (!p || !p.allowed) return null;
+  const reasons = p.reasons || [];
+  const warnings = p.warnings || [];
+  if (!reasons.length && !warnings.length) return null;
+  const box = el("details", "decision" + (warnings.length ? " warned" : ""));
+  const label = warnings.length ? "⚠ Sent with a warning" : p.business_initiated ? "Why sent (business-initiated)" : "Why sent";
+  box.append(el("summary", null, label));
+  const list = el("ul");
+  for (const w of warnings) list.append(el("li", "warning", w));
+  for (const r of reasons) list.append(el("li", null, r));
+  box.append(list);
+  return box;
 }
 
 const emptyThread = el("div", "thread-empty", "No messages in this conversation yet.");
