@@ -64,6 +64,12 @@ type Request struct {
 	Body        json.RawMessage // the object under Type, for other types
 	ReplyTo     string          // wamid to quote
 	SentBy      int64           // agent user id; 0 for API keys
+	Source      string          // who asks when not an agent or the API: "crm", "calendly", "broadcast"
+	// InTx, when set, runs inside the transaction that stores the message
+	// and its send job: a caller records that it asked for this message in
+	// the same commit, so a crash can neither lose the send nor repeat it.
+	// An error rolls everything back.
+	InTx func(ctx context.Context, tx *store.Tx, msg domain.Message) error
 }
 
 const maxTextLen = 4096

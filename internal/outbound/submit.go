@@ -82,7 +82,10 @@ func decisionJSON(d policy.Decision) []byte {
 // worth failing the request over, so errors are only logged.
 func (s *Service) recordDenial(ctx context.Context, req Request, tgt target, d policy.Decision) {
 	src := "api"
-	if req.SentBy != 0 {
+	switch {
+	case req.Source != "":
+		src = req.Source
+	case req.SentBy != 0:
 		src = "agent"
 	}
 	var tpl string
@@ -220,8 +223,13 @@ func (s *Service) Submit(ctx context.Context, req Request) (domain.Message, erro
 			return err
 		}
 		conv.FreeEntryPointExpiresAt = domain.FromMillis(end)
-		_, err = s.Jobs.InsertTx(ctx, tx.SQL(), SendArgs{MessageID: msg.ID}, nil)
-		return err
+		if _, err = s.Jobs.InsertTx(ctx, tx.SQL(), SendArgs{MessageID: msg.ID}, nil); err != nil {
+			return err
+		}
+		if req.InTx != nil {
+			return req.InTx(ctx, tx, msg)
+		}
+		return nil
 	})
 	var de *domain.Error
 	if errors.As(err, &de) && de.Code == domain.CodeTierExhausted {
