@@ -14,6 +14,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/gohavi/gohavi/internal/crmsync"
 	"github.com/gohavi/gohavi/internal/ingest"
 	"github.com/gohavi/gohavi/internal/jobs"
 	"github.com/gohavi/gohavi/internal/metrics"
@@ -39,6 +40,8 @@ type Server struct {
 	Numbers    *numbers.Service
 	Templating *templating.Service
 	Sim        *meta.Server
+	CRM        *crmsync.Engine
+	CRMSims    *sandboxCRMs // HubSpot and Zoho simulators in sandbox mode
 	Metrics    *metrics.Metrics
 
 	ln        net.Listener
@@ -115,6 +118,7 @@ func NewServer(ctx context.Context, b *Base) (_ *Server, err error) {
 		return nil, err
 	}
 	s.Outbound.Jobs = s.Jobs
+	s.CRM = s.crmEngine()
 
 	d := web.Deps{
 		DB: b.DB, Hub: s.Hub, Writer: s.Writer, Outbound: s.Outbound, Numbers: s.Numbers, Templating: s.Templating, Metrics: s.Metrics,
@@ -122,12 +126,13 @@ func NewServer(ctx context.Context, b *Base) (_ *Server, err error) {
 		SecureCookies: len(b.Cfg.PublicURL) > 5 && b.Cfg.PublicURL[:5] == "https",
 		Sandbox:       b.Cfg.Sandbox, Ready: b.DB.Ping, Signup: signup,
 		KeywordsChanged: s.Applier.Keywords.Invalidate,
+		CRM:             s.CRM, PublicURL: b.Cfg.PublicURL,
 	}
 	if b.Cfg.Sandbox && s.login != nil {
 		d.SandboxHint = "Sandbox login: " + s.login.Where
 	}
 	if s.Sim != nil {
-		d.Sim = s.Sim.Handler()
+		d.Sim = s.simHandler()
 	}
 	h, err := web.New(d)
 	if err != nil {
@@ -149,8 +154,9 @@ func (s *Server) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); s.Applier.Run(workCtx) }()
+	go func() { defer wg.Done(); s.CRM.Run(workCtx) }()
 	go func() { defer wg.Done(); s.housekeeping(workCtx) }()
 	var err error
 	if err = s.Jobs.Start(workCtx); err != nil {
@@ -223,6 +229,7 @@ func (s *Server) closeParts() {
 	if s.Sim != nil {
 		s.Sim.Close()
 	}
+	s.CRMSims.close()
 	if s.Hub != nil {
 		_ = s.Hub.Close()
 	}

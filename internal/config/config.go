@@ -4,6 +4,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -39,6 +40,15 @@ type Config struct {
 	AdminPassword   string
 	LogLevel        string
 	LogFormat       string
+	// CRM apps (empty base URLs: the real services, or the simulators in
+	// sandbox mode).
+	HubSpotAPIURL       string
+	HubSpotAuthURL      string
+	HubSpotClientID     string
+	HubSpotClientSecret string
+	ZohoAccountsURL     string
+	ZohoClientID        string
+	ZohoClientSecret    string
 }
 
 // Defaults.
@@ -48,6 +58,9 @@ const (
 	DefaultGraphBaseURL   = "https://graph.facebook.com"
 	DefaultFacebookSDKURL = "https://connect.facebook.net/en_US/sdk.js"
 	DefaultGraphVersion   = "v25.0"
+	DefaultHubSpotAPIURL  = "https://api.hubapi.com"
+	DefaultHubSpotAuthURL = "https://app.hubspot.com"
+	DefaultZohoAccounts   = "https://accounts.zoho.com"
 )
 
 // Postgres reports whether the database is PostgreSQL.
@@ -90,6 +103,13 @@ func (c *Config) bindings() []binding {
 		{"GOHAVI_ADMIN_PASSWORD", "admin-password", "first owner's password", &c.AdminPassword, ""},
 		{"GOHAVI_LOG_LEVEL", "log-level", "debug, info, warn or error", &c.LogLevel, "info"},
 		{"GOHAVI_LOG_FORMAT", "log-format", "text or json", &c.LogFormat, "text"},
+		{"GOHAVI_HUBSPOT_API_URL", "hubspot-api-url", "HubSpot API base URL (sandbox: the simulator)", &c.HubSpotAPIURL, ""},
+		{"GOHAVI_HUBSPOT_AUTH_URL", "hubspot-auth-url", "HubSpot OAuth consent host (sandbox: the simulator)", &c.HubSpotAuthURL, ""},
+		{"GOHAVI_HUBSPOT_CLIENT_ID", "hubspot-client-id", "HubSpot app client id (OAuth)", &c.HubSpotClientID, ""},
+		{"GOHAVI_HUBSPOT_CLIENT_SECRET", "hubspot-client-secret", "HubSpot app client secret (OAuth, webhook signatures)", &c.HubSpotClientSecret, ""},
+		{"GOHAVI_ZOHO_ACCOUNTS_URL", "zoho-accounts-url", "Zoho accounts server; API calls go to the api_domain it answers (sandbox: the simulator)", &c.ZohoAccountsURL, ""},
+		{"GOHAVI_ZOHO_CLIENT_ID", "zoho-client-id", "Zoho API console client id", &c.ZohoClientID, ""},
+		{"GOHAVI_ZOHO_CLIENT_SECRET", "zoho-client-secret", "Zoho API console client secret", &c.ZohoClientSecret, ""},
 	}
 }
 
@@ -168,6 +188,11 @@ func (c Config) Validate() error {
 			return fmt.Errorf("config: GOHAVI_PUBLIC_URL=%q is not an http(s) URL", c.PublicURL)
 		}
 	}
+	for env, v := range map[string]string{"GOHAVI_HUBSPOT_API_URL": c.HubSpotAPIURL, "GOHAVI_HUBSPOT_AUTH_URL": c.HubSpotAuthURL, "GOHAVI_ZOHO_ACCOUNTS_URL": c.ZohoAccountsURL} {
+		if u, err := url.Parse(v); v != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+			return fmt.Errorf("config: %s=%q is not an http(s) URL", env, v)
+		}
+	}
 	if (c.AdminEmail == "") != (c.AdminPassword == "") {
 		return errors.New("config: set both GOHAVI_ADMIN_EMAIL and GOHAVI_ADMIN_PASSWORD, or neither")
 	}
@@ -221,5 +246,7 @@ func (c Config) Summary() []any {
 		}
 	}
 	return []any{"addr", c.Addr, "database", db, "sandbox", c.Sandbox, "graph", c.GraphBaseURL + "/" + c.GraphVersion,
-		"public_url", c.PublicURL, "secret_key", mask(c.SecretKey), "meta_app_secret", mask(c.MetaAppSecret), "verify_token", mask(c.MetaVerifyToken)}
+		"public_url", c.PublicURL, "secret_key", mask(c.SecretKey), "meta_app_secret", mask(c.MetaAppSecret), "verify_token", mask(c.MetaVerifyToken),
+		"hubspot", cmp.Or(c.HubSpotAPIURL, "default"), "hubspot_client_secret", mask(c.HubSpotClientSecret), "zoho_accounts", cmp.Or(c.ZohoAccountsURL, "default"),
+		"zoho_client_secret", mask(c.ZohoClientSecret)}
 }
