@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/gohavi/gohavi/internal/crmsync"
 	"github.com/gohavi/gohavi/internal/domain"
 	"github.com/gohavi/gohavi/internal/ingest"
 	"github.com/gohavi/gohavi/internal/metrics"
@@ -40,6 +41,8 @@ type Deps struct {
 	Sim           http.Handler // the in-process simulator, mounted at /sim/ in sandbox mode
 	Signup        SignupConfig // what the Connect page needs for Embedded Signup
 	Ready         func(ctx context.Context) error
+	CRM           *crmsync.Engine // HubSpot and Zoho sync (nil: integrations off)
+	PublicURL     string          // where outside services reach this server ("" = the request's host)
 	// KeywordsChanged, if set, is told after a workspace's keywords change
 	// so this node's applier stops using its cached copy.
 	KeywordsChanged func(workspaceID int64)
@@ -65,6 +68,10 @@ func New(d Deps) (http.Handler, error) {
 
 	mux.HandleFunc("GET /webhooks/whatsapp", s.webhookHandshake)
 	mux.HandleFunc("POST /webhooks/whatsapp", s.webhookReceive)
+	mux.HandleFunc("POST /webhooks/hubspot", s.hubspotWebhook)
+	mux.HandleFunc("POST /webhooks/zoho", s.zohoWebhook)
+	mux.HandleFunc("POST /webhooks/{provider}/workflow", s.workflowWebhook)
+	mux.HandleFunc("GET /integrations/{provider}/callback", s.integrationCallback)
 
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticCache(http.FileServerFS(ui.Static()))))
 	mux.HandleFunc("GET /login", s.loginPage)
@@ -74,6 +81,7 @@ func New(d Deps) (http.Handler, error) {
 	mux.HandleFunc("GET /compliance", s.page(s.compliancePage))
 	mux.HandleFunc("GET /numbers", s.page(s.numbersPage))
 	mux.HandleFunc("GET /numbers/connect", s.page(s.numbersConnectPage))
+	mux.HandleFunc("GET /integrations", s.page(s.integrationsPage))
 
 	api := func(pattern string, h func(http.ResponseWriter, *http.Request, domain.Principal)) {
 		mux.HandleFunc(pattern, s.api(h))
@@ -120,6 +128,21 @@ func New(d Deps) (http.Handler, error) {
 	api("POST /api/v1/contacts/{id}/consent", s.addConsent)
 	api("GET /api/v1/contacts/{id}/consent", s.listConsent)
 	api("GET /api/v1/contacts/{id}/consent.csv", s.consentCSV)
+	api("GET /api/v1/contacts/{id}/crm", s.contactCRM)
+	api("GET /api/v1/integrations", s.listIntegrations)
+	api("POST /api/v1/integrations/hubspot", s.connectHubSpot)
+	api("POST /api/v1/integrations/zoho", s.connectZoho)
+	api("GET /api/v1/integrations/{provider}/authorize", s.authorizeIntegration)
+	api("DELETE /api/v1/integrations/{provider}", s.disconnectIntegration)
+	api("GET /api/v1/integrations/{provider}/settings", s.getIntegrationSettings)
+	api("PUT /api/v1/integrations/{provider}/settings", s.putIntegrationSettings)
+	api("GET /api/v1/integrations/{provider}/pipelines", s.integrationPipelines)
+	api("GET /api/v1/integrations/{provider}/rules", s.listIntegrationRules)
+	api("POST /api/v1/integrations/{provider}/rules", s.addIntegrationRule)
+	api("DELETE /api/v1/integrations/{provider}/rules/{id}", s.deleteIntegrationRule)
+	api("POST /api/v1/integrations/{provider}/rules/{id}/test", s.testIntegrationRule)
+	api("GET /api/v1/integrations/{provider}/log", s.integrationLog)
+	api("POST /api/v1/integrations/{provider}/log/{id}/retry", s.retryIntegrationLog)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, domain.Errorf(domain.CodeNotFound, "See the API reference in the README.", "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

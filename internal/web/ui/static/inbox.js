@@ -185,6 +185,36 @@ function renderHeader(c) {
   $("conv-phone").textContent = (c.contact && c.contact.name) ? phoneOf(c) : "";
   fillAvatar($("conv-avatar"), c);
   renderWindow(c);
+  renderCRM(c);
+}
+
+// renderCRM links the contact's records in the connected CRMs, fetched
+// once per opened conversation; nothing shows when there are none.
+const CRM_NAMES = { hubspot: "HubSpot", zoho: "Zoho CRM" };
+let crmFor = null;
+function renderCRM(c) {
+  const id = c.contact && c.contact.id;
+  let box = $("conv-crm");
+  if (!box) {
+    box = el("div", "conv-crm");
+    box.id = "conv-crm";
+    $("conv-phone").after(box);
+  }
+  if (id === crmFor) return;
+  crmFor = id;
+  box.replaceChildren();
+  if (!id) return;
+  api.request("GET", `/api/v1/contacts/${encodeURIComponent(id)}/crm`).then(api.many).then((recs) => {
+    if (crmFor !== id) return;
+    box.replaceChildren(...recs.filter((r) => /^https?:/i.test(r.url || "")).map((r) => {
+      const a = el("a", "crm-link", `Open in ${CRM_NAMES[r.provider] || r.provider}`);
+      a.href = r.url;
+      a.target = "_blank";
+      a.rel = "noopener";
+      a.dataset.provider = r.provider;
+      return a;
+    }));
+  }).catch(() => {}); // the links are extra: without them the conversation works as before
 }
 
 function renderWindow(c) {
@@ -221,6 +251,8 @@ async function openConversation(id) {
   if (state.openId === id) return;
   saveDraft();
   state.openId = id;
+  crmFor = null;
+  $("conv-crm")?.replaceChildren();
   const seq = ++state.openSeq;
   state.msgs.clear(); state.msgEls.clear(); state.days.clear();
   thread.replaceChildren();
