@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/gohavi/gohavi/internal/domain"
@@ -54,7 +55,10 @@ func scanCRMConnection(row interface{ Scan(...any) error }) (CRMConnection, erro
 }
 
 func (db *DB) crmConnections(ctx context.Context, where string, args ...any) ([]CRMConnection, error) {
-	rows, err := db.R.QueryContext(ctx, `SELECT `+crmConnCols+` FROM crm_connections WHERE `+where+` ORDER BY id`, args...)
+	return scanCRMConnections(db.R.QueryContext(ctx, `SELECT `+crmConnCols+` FROM crm_connections WHERE `+where+` ORDER BY id`, args...))
+}
+
+func scanCRMConnections(rows *sql.Rows, err error) ([]CRMConnection, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -167,23 +171,9 @@ func (db *DB) SetCRMStatus(ctx context.Context, id int64, status, reason string)
 // node at a time works a connection, so its calls to the CRM are paced by
 // one client-side limiter and its queues are worked in order.
 func (db *DB) LeaseCRMConnections(ctx context.Context, owner string, until int64) ([]CRMConnection, error) {
-	now := db.now()
-	rows, err := db.W.QueryContext(ctx, `UPDATE crm_connections SET lease_owner = $1, lease_until = $2
+	return scanCRMConnections(db.W.QueryContext(ctx, `UPDATE crm_connections SET lease_owner = $1, lease_until = $2
 		WHERE status = 'active' AND next_attempt_at <= $3 AND (lease_until < $3 OR lease_owner = $1)
-		RETURNING `+crmConnCols, owner, until, now)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []CRMConnection{}
-	for rows.Next() {
-		c, err := scanCRMConnection(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		RETURNING `+crmConnCols, owner, until, db.now()))
 }
 
 // ReleaseCRMLease hands a connection back so any node may take it next.

@@ -262,8 +262,13 @@ func (tx *Tx) AddCRMSends(ctx context.Context, sends []CRMSend) error {
 
 // PendingCRMSends lists sends not yet queued as messages, oldest first.
 func (db *DB) PendingCRMSends(ctx context.Context, connID int64, limit int) ([]CRMSend, error) {
-	rows, err := db.W.QueryContext(ctx, `SELECT id, connection_id, rule_id, deal_id, event_id, contact_crm_id, status, message_id, error FROM crm_sends
-		WHERE connection_id = $1 AND status = 'pending' ORDER BY id LIMIT $2`, connID, limit)
+	return scanCRMSends(db.W.QueryContext(ctx, `SELECT `+crmSendCols+` FROM crm_sends
+		WHERE connection_id = $1 AND status = 'pending' ORDER BY id LIMIT $2`, connID, limit))
+}
+
+const crmSendCols = `id, connection_id, rule_id, deal_id, event_id, contact_crm_id, status, message_id, error`
+
+func scanCRMSends(rows *sql.Rows, err error) ([]CRMSend, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -295,21 +300,7 @@ func (db *DB) FinishCRMSend(ctx context.Context, id int64, status string, messag
 
 // CRMSendsForDeal lists the sends a deal caused (tests, the rule test view).
 func (db *DB) CRMSendsForDeal(ctx context.Context, connID int64, dealID string) ([]CRMSend, error) {
-	rows, err := db.R.QueryContext(ctx, `SELECT id, connection_id, rule_id, deal_id, event_id, contact_crm_id, status, message_id, error FROM crm_sends
-		WHERE connection_id = $1 AND deal_id = $2 ORDER BY id`, connID, dealID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []CRMSend{}
-	for rows.Next() {
-		var s CRMSend
-		if err := rows.Scan(&s.ID, &s.ConnectionID, &s.RuleID, &s.DealID, &s.EventID, &s.ContactCRMID, &s.Status, &s.MessageID, &s.Error); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return scanCRMSends(db.R.QueryContext(ctx, `SELECT `+crmSendCols+` FROM crm_sends WHERE connection_id = $1 AND deal_id = $2 ORDER BY id`, connID, dealID))
 }
 
 // RetryCRMSend puts a failed send back in the queue.
