@@ -168,3 +168,56 @@ func TestZohoTokensRefreshAndBrokenConnection(t *testing.T) {
 		}
 	})
 }
+
+// Fifty messages each way land in Zoho as notes in order, once each, and
+// an outage (503, then 429) loses and doubles nothing.
+func TestZohoTimelineThroughOutage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *domain.FakeClock) {
+		e := newEnv(t, db, clock)
+		e.connectZoho(t)
+		e.sync(t)
+		for i := range 50 {
+			clock.Advance(time.Second)
+			if i == 20 {
+				e.sync(t) // part of it goes before the outage
+				e.zo.SetFault(simzoho.Fault{Status: 503})
+			}
+			if i%2 == 0 {
+				e.inbound(t, "4915112345678", "Jonas Weber", fmt.Sprintf("m%02d", i))
+			} else {
+				e.reply(t, "4915112345678", fmt.Sprintf("m%02d", i))
+			}
+		}
+		for range 3 {
+			e.sync(t)
+			clock.Advance(time.Minute)
+		}
+		e.zo.SetFault(simzoho.Fault{Status: 429})
+		for range 3 {
+			e.sync(t)
+			clock.Advance(time.Minute)
+		}
+		if c := e.conn(t, "zoho"); c.Failures == 0 || c.Status != store.CRMActive {
+			t.Fatalf("during the outage: %+v", c)
+		}
+		e.zo.SetFault(simzoho.Fault{})
+		clock.Advance(6 * time.Minute)
+		e.sync(t)
+		cs := zohoRecordsWith(e, "Contacts", "+4915112345678")
+		if len(cs) != 1 {
+			t.Fatalf("%d contacts", len(cs))
+		}
+		notes := noteContents(e.zo.Notes(cs[0].ID))
+		if len(notes) != 50 {
+			t.Fatalf("%d notes for 50 messages", len(notes))
+		}
+		for i, n := range notes {
+			if !strings.Contains(n, fmt.Sprintf("m%02d", i)) {
+				t.Fatalf("note %d is %q: out of order", i, n)
+			}
+		}
+		if l := e.log(t, "zoho"); !hasLog(l, "connection", "retrying") || !hasLog(l, "connection", "ok") {
+			t.Fatalf("log: %+v", l)
+		}
+	})
+}
