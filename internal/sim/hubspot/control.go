@@ -1,12 +1,11 @@
 package hubspot
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"time"
+
+	"github.com/gohavi/gohavi/internal/sim/simctl"
 )
 
 // The control API is the simulator's own, not HubSpot's: JSON in and out,
@@ -17,95 +16,66 @@ func (s *Server) controlRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /_sim/private-apps", s.ctlPrivateApp)
 	m.HandleFunc("POST /_sim/codes", s.ctlCode)
 	m.HandleFunc("POST /_sim/contacts", s.ctlCreateContact)
-	m.HandleFunc("GET /_sim/contacts", func(w http.ResponseWriter, r *http.Request) { ctlJSON(w, http.StatusOK, orEmpty(s.Contacts())) })
+	m.HandleFunc("GET /_sim/contacts", func(w http.ResponseWriter, r *http.Request) {
+		simctl.JSON(w, http.StatusOK, simctl.NonNil(s.Contacts()))
+	})
 	m.HandleFunc("POST /_sim/deals", s.ctlCreateDeal)
 	m.HandleFunc("POST /_sim/deals/{id}/stage", s.ctlMoveDeal)
 	m.HandleFunc("GET /_sim/timeline", func(w http.ResponseWriter, r *http.Request) {
-		ctlJSON(w, http.StatusOK, orEmpty(s.Timeline(r.URL.Query().Get("contact_id"))))
+		simctl.JSON(w, http.StatusOK, simctl.NonNil(s.Timeline(r.URL.Query().Get("contact_id"))))
 	})
 	m.HandleFunc("GET /_sim/faults", s.ctlGetFault)
 	m.HandleFunc("POST /_sim/faults", s.ctlSetFault)
 	m.HandleFunc("POST /_sim/search-lag", s.ctlSearchLag)
 	m.HandleFunc("POST /_sim/expire-tokens", func(w http.ResponseWriter, r *http.Request) {
 		s.ExpireTokens()
-		ctlJSON(w, http.StatusOK, map[string]bool{"success": true})
+		simctl.JSON(w, http.StatusOK, map[string]bool{"success": true})
 	})
 	m.HandleFunc("POST /_sim/revoke-refresh-tokens", func(w http.ResponseWriter, r *http.Request) {
 		s.RevokeRefreshTokens()
-		ctlJSON(w, http.StatusOK, map[string]bool{"success": true})
+		simctl.JSON(w, http.StatusOK, map[string]bool{"success": true})
 	})
 	m.HandleFunc("POST /_sim/communications", s.ctlCommunications)
 	m.HandleFunc("POST /_sim/webhook", s.ctlWebhook)
-	m.HandleFunc("GET /_sim/stats", func(w http.ResponseWriter, r *http.Request) { ctlJSON(w, http.StatusOK, s.Stats()) })
+	m.HandleFunc("GET /_sim/stats", func(w http.ResponseWriter, r *http.Request) { simctl.JSON(w, http.StatusOK, s.Stats()) })
 	m.HandleFunc("/_sim/", func(w http.ResponseWriter, r *http.Request) {
-		ctlError(w, http.StatusNotFound, "not_found", "no such control endpoint: "+r.Method+" "+r.URL.Path)
+		simctl.Error(w, http.StatusNotFound, "not_found", "no such control endpoint: "+r.Method+" "+r.URL.Path)
 	})
-}
-
-func orEmpty[T any](v []T) []T {
-	if v == nil {
-		return []T{}
-	}
-	return v
-}
-
-func ctlJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-func ctlError(w http.ResponseWriter, status int, code, msg string) {
-	ctlJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
-}
-
-// ctlBody decodes a control request; an empty body leaves v as it is.
-func ctlBody(w http.ResponseWriter, r *http.Request, v any) bool {
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
-	if err == nil && len(bytes.TrimSpace(b)) > 0 {
-		err = json.Unmarshal(b, v)
-	}
-	if err != nil {
-		ctlError(w, http.StatusBadRequest, "invalid_argument", "bad JSON body: "+err.Error())
-		return false
-	}
-	return true
 }
 
 func (s *Server) ctlPrivateApp(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Token string `json:"token"`
 	}
-	if !ctlBody(w, r, &in) {
+	if !simctl.Body(w, r, &in) {
 		return
 	}
 	if in.Token == "" {
-		ctlError(w, http.StatusBadRequest, "invalid_argument", "token is required")
+		simctl.Error(w, http.StatusBadRequest, "invalid_argument", "token is required")
 		return
 	}
 	s.AddPrivateAppToken(in.Token)
-	ctlJSON(w, http.StatusOK, map[string]string{"token": in.Token})
+	simctl.JSON(w, http.StatusOK, map[string]string{"token": in.Token})
 }
 
 func (s *Server) ctlCode(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		RedirectURI string `json:"redirect_uri"`
 	}
-	if !ctlBody(w, r, &in) {
+	if !simctl.Body(w, r, &in) {
 		return
 	}
-	ctlJSON(w, http.StatusOK, map[string]string{"code": s.IssueCode(in.RedirectURI)})
+	simctl.JSON(w, http.StatusOK, map[string]string{"code": s.IssueCode(in.RedirectURI)})
 }
 
 func (s *Server) ctlCreateContact(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Properties map[string]string `json:"properties"`
 	}
-	if !ctlBody(w, r, &in) {
+	if !simctl.Body(w, r, &in) {
 		return
 	}
-	ctlJSON(w, http.StatusOK, map[string]string{"id": s.CreateContact(in.Properties)})
+	simctl.JSON(w, http.StatusOK, map[string]string{"id": s.CreateContact(in.Properties)})
 }
 
 func (s *Server) ctlCreateDeal(w http.ResponseWriter, r *http.Request) {
@@ -116,7 +86,7 @@ func (s *Server) ctlCreateDeal(w http.ResponseWriter, r *http.Request) {
 		Properties map[string]string `json:"properties"`
 		ContactIDs []string          `json:"contact_ids"`
 	}
-	if !ctlBody(w, r, &in) {
+	if !simctl.Body(w, r, &in) {
 		return
 	}
 	p := findPipeline(in.Pipeline)
@@ -124,10 +94,10 @@ func (s *Server) ctlCreateDeal(w http.ResponseWriter, r *http.Request) {
 		p = findPipeline("default")
 	}
 	if p == nil || (in.Stage != "" && p.stage(in.Stage) == nil) {
-		ctlError(w, http.StatusBadRequest, "invalid_argument", "unknown pipeline or stage")
+		simctl.Error(w, http.StatusBadRequest, "invalid_argument", "unknown pipeline or stage")
 		return
 	}
-	ctlJSON(w, http.StatusOK, map[string]string{"id": s.CreateDeal(in.Name, p.ID, in.Stage, in.Properties, in.ContactIDs...)})
+	simctl.JSON(w, http.StatusOK, map[string]string{"id": s.CreateDeal(in.Name, p.ID, in.Stage, in.Properties, in.ContactIDs...)})
 }
 
 func (s *Server) ctlMoveDeal(w http.ResponseWriter, r *http.Request) {
@@ -135,17 +105,17 @@ func (s *Server) ctlMoveDeal(w http.ResponseWriter, r *http.Request) {
 		Stage  string `json:"stage"`
 		Copies int    `json:"copies"`
 	}
-	if !ctlBody(w, r, &in) {
+	if !simctl.Body(w, r, &in) {
 		return
 	}
 	err := s.MoveDeal(r.PathValue("id"), in.Stage, Delivery{Copies: in.Copies})
 	switch {
 	case errors.Is(err, ErrNotFound):
-		ctlError(w, http.StatusNotFound, "not_found", err.Error())
+		simctl.Error(w, http.StatusNotFound, "not_found", err.Error())
 	case err != nil:
-		ctlError(w, http.StatusBadRequest, "invalid_argument", err.Error())
+		simctl.Error(w, http.StatusBadRequest, "invalid_argument", err.Error())
 	default:
-		ctlJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id"), "stage": in.Stage})
+		simctl.JSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id"), "stage": in.Stage})
 	}
 }
 
@@ -158,52 +128,52 @@ func (s *Server) ctlGetFault(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	f := s.fault
 	s.mu.Unlock()
-	ctlJSON(w, http.StatusOK, faultJSON{f.Status, f.RetryAfter.Milliseconds()})
+	simctl.JSON(w, http.StatusOK, faultJSON{f.Status, f.RetryAfter.Milliseconds()})
 }
 
 // ctlSetFault replaces the fault; {} or {"status":0} clears it.
 func (s *Server) ctlSetFault(w http.ResponseWriter, r *http.Request) {
 	var in faultJSON
-	if !ctlBody(w, r, &in) {
+	if !simctl.Body(w, r, &in) {
 		return
 	}
 	if in.Status != 0 && (in.Status < 400 || in.Status > 599) {
-		ctlError(w, http.StatusBadRequest, "invalid_argument", "status must be 0 or a 4xx/5xx code")
+		simctl.Error(w, http.StatusBadRequest, "invalid_argument", "status must be 0 or a 4xx/5xx code")
 		return
 	}
 	s.SetFault(Fault{Status: in.Status, RetryAfter: time.Duration(in.RetryAfterMS) * time.Millisecond})
-	ctlJSON(w, http.StatusOK, in)
+	simctl.JSON(w, http.StatusOK, in)
 }
 
 func (s *Server) ctlSearchLag(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		MS int64 `json:"ms"`
 	}
-	if !ctlBody(w, r, &in) {
+	if !simctl.Body(w, r, &in) {
 		return
 	}
 	s.SetSearchLag(time.Duration(in.MS) * time.Millisecond)
-	ctlJSON(w, http.StatusOK, in)
+	simctl.JSON(w, http.StatusOK, in)
 }
 
 func (s *Server) ctlCommunications(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Refuse bool `json:"refuse"`
 	}
-	if !ctlBody(w, r, &in) {
+	if !simctl.Body(w, r, &in) {
 		return
 	}
 	s.RefuseCommunications(in.Refuse)
-	ctlJSON(w, http.StatusOK, in)
+	simctl.JSON(w, http.StatusOK, in)
 }
 
 func (s *Server) ctlWebhook(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		URL string `json:"url"`
 	}
-	if !ctlBody(w, r, &in) {
+	if !simctl.Body(w, r, &in) {
 		return
 	}
 	s.SetWebhookURL(in.URL)
-	ctlJSON(w, http.StatusOK, in)
+	simctl.JSON(w, http.StatusOK, in)
 }

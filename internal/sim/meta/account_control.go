@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gohavi/gohavi/internal/sim/simctl"
 )
 
 // Control endpoints for what Meta decides about a number or WABA, each
@@ -93,7 +95,7 @@ func (s *Server) ChangeNumber(c NumberChange) error {
 
 func (s *Server) ctlNumber(w http.ResponseWriter, r *http.Request) {
 	var c NumberChange
-	if !readBody(w, r, &c) {
+	if !simctl.Body(w, r, &c) {
 		return
 	}
 	if err := s.ChangeNumber(c); err != nil {
@@ -110,7 +112,7 @@ func (s *Server) ctlNumberFields(w http.ResponseWriter, phoneID string) {
 	ns := s.numbers[phoneID]
 	body, _ := s.phoneNumberFields(ns, strings.Join(append(slices.Clone(phoneFields), phoneExtraFields...), ","))
 	s.mu.Unlock()
-	ctlJSON(w, http.StatusOK, body)
+	simctl.JSON(w, http.StatusOK, body)
 }
 
 // DecideDisplayName records Meta's display-name review (§8.4) and sends
@@ -163,7 +165,7 @@ func (s *Server) ctlDisplayName(w http.ResponseWriter, r *http.Request) {
 		Decision        string `json:"decision"`
 		RejectionReason string `json:"rejection_reason"`
 	}
-	if !readBody(w, r, &in) {
+	if !simctl.Body(w, r, &in) {
 		return
 	}
 	if err := s.DecideDisplayName(in.PhoneNumberID, in.Decision, in.RejectionReason); err != nil {
@@ -259,12 +261,12 @@ func (s *Server) SendAccountUpdate(a AccountUpdate) error {
 
 func (s *Server) ctlAccountUpdate(w http.ResponseWriter, r *http.Request) {
 	var a AccountUpdate
-	if !readBody(w, r, &a) {
+	if !simctl.Body(w, r, &a) {
 		return
 	}
 	if err := s.SendAccountUpdate(a); err != nil {
 		ctlErr(w, err)
 		return
 	}
-	ctlJSON(w, http.StatusOK, map[string]bool{"success": true})
+	simctl.JSON(w, http.StatusOK, map[string]bool{"success": true})
 }

@@ -1,76 +1,50 @@
 package meta
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/gohavi/gohavi/internal/sim/simctl"
 )
 
 // The control API is the simulator's own, not Meta's: JSON in and out,
 // errors as {"error":{"code","message"}}.
 
-const maxControlBody = 1 << 20
-
-func ctlJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-func ctlError(w http.ResponseWriter, status int, code, msg string) {
-	ctlJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
-}
-
 func ctlErr(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, ErrNotFound):
-		ctlError(w, http.StatusNotFound, "not_found", err.Error())
+		simctl.Error(w, http.StatusNotFound, "not_found", err.Error())
 	case errors.Is(err, ErrInvalidInbound):
-		ctlError(w, http.StatusBadRequest, "invalid_argument", err.Error())
+		simctl.Error(w, http.StatusBadRequest, "invalid_argument", err.Error())
 	default:
-		ctlError(w, http.StatusInternalServerError, "internal", err.Error())
+		simctl.Error(w, http.StatusInternalServerError, "internal", err.Error())
 	}
-}
-
-// readBody decodes a JSON request body into v; it answers the error itself.
-func readBody(w http.ResponseWriter, r *http.Request, v any) bool {
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxControlBody))
-	if err == nil && len(bytes.TrimSpace(b)) > 0 {
-		err = json.Unmarshal(b, v)
-	}
-	if err != nil {
-		ctlError(w, http.StatusBadRequest, "invalid_argument", "bad JSON body: "+err.Error())
-		return false
-	}
-	return true
 }
 
 func (s *Server) ctlListNumbers(w http.ResponseWriter, r *http.Request) {
-	ctlJSON(w, http.StatusOK, s.Numbers())
+	simctl.JSON(w, http.StatusOK, s.Numbers())
 }
 
 func (s *Server) ctlAddNumber(w http.ResponseWriter, r *http.Request) {
 	var spec NumberSpec
-	if !readBody(w, r, &spec) {
+	if !simctl.Body(w, r, &spec) {
 		return
 	}
-	ctlJSON(w, http.StatusOK, s.AddNumber(spec))
+	simctl.JSON(w, http.StatusOK, s.AddNumber(spec))
 }
 
 func (s *Server) ctlSetWebhook(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		URL string `json:"url"`
 	}
-	if !readBody(w, r, &in) {
+	if !simctl.Body(w, r, &in) {
 		return
 	}
 	s.SetWebhookURL(in.URL)
-	ctlJSON(w, http.StatusOK, map[string]string{"url": in.URL})
+	simctl.JSON(w, http.StatusOK, map[string]string{"url": in.URL})
 }
 
 // ctlInbound takes Meta's own inbound message shape plus phone_number_id
@@ -78,7 +52,7 @@ func (s *Server) ctlSetWebhook(w http.ResponseWriter, r *http.Request) {
 // "context":{"id"},"timestamp","referral"}.
 func (s *Server) ctlInbound(w http.ResponseWriter, r *http.Request) {
 	var raw map[string]json.RawMessage
-	if !readBody(w, r, &raw) {
+	if !simctl.Body(w, r, &raw) {
 		return
 	}
 	var in Inbound
@@ -92,7 +66,7 @@ func (s *Server) ctlInbound(w http.ResponseWriter, r *http.Request) {
 	} {
 		if v, ok := raw[k]; ok {
 			if err := json.Unmarshal(v, dst); err != nil {
-				ctlError(w, http.StatusBadRequest, "invalid_argument", k+": "+err.Error())
+				simctl.Error(w, http.StatusBadRequest, "invalid_argument", k+": "+err.Error())
 				return
 			}
 		}
@@ -104,7 +78,7 @@ func (s *Server) ctlInbound(w http.ResponseWriter, r *http.Request) {
 	if ts != "" {
 		sec, err := ts.Int64()
 		if err != nil {
-			ctlError(w, http.StatusBadRequest, "invalid_argument", "timestamp must be unix seconds")
+			simctl.Error(w, http.StatusBadRequest, "invalid_argument", "timestamp must be unix seconds")
 			return
 		}
 		in.Timestamp = time.Unix(sec, 0)
@@ -114,7 +88,7 @@ func (s *Server) ctlInbound(w http.ResponseWriter, r *http.Request) {
 		ctlErr(w, err)
 		return
 	}
-	ctlJSON(w, http.StatusOK, map[string]string{"id": wamid})
+	simctl.JSON(w, http.StatusOK, map[string]string{"id": wamid})
 }
 
 // ctlRead: {"phone_number_id","wamid"} reads that message and earlier
@@ -125,7 +99,7 @@ func (s *Server) ctlRead(w http.ResponseWriter, r *http.Request) {
 		Wamid         string `json:"wamid"`
 		WaID          string `json:"wa_id"`
 	}
-	if !readBody(w, r, &in) {
+	if !simctl.Body(w, r, &in) {
 		return
 	}
 	var err error
@@ -136,20 +110,20 @@ func (s *Server) ctlRead(w http.ResponseWriter, r *http.Request) {
 		waID, _ := digitsOnly(in.WaID)
 		err = s.CustomerReadAll(in.PhoneNumberID, waID)
 	default:
-		ctlError(w, http.StatusBadRequest, "invalid_argument", "wamid or wa_id is required")
+		simctl.Error(w, http.StatusBadRequest, "invalid_argument", "wamid or wa_id is required")
 		return
 	}
 	if err != nil {
 		ctlErr(w, err)
 		return
 	}
-	ctlJSON(w, http.StatusOK, map[string]bool{"success": true})
+	simctl.JSON(w, http.StatusOK, map[string]bool{"success": true})
 }
 
 func (s *Server) ctlSent(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	to, _ := digitsOnly(q.Get("to"))
-	ctlJSON(w, http.StatusOK, s.sentTo(q.Get("phone_number_id"), to))
+	simctl.JSON(w, http.StatusOK, s.sentTo(q.Get("phone_number_id"), to))
 }
 
 func (s *Server) ctlChat(w http.ResponseWriter, r *http.Request) {
@@ -159,18 +133,18 @@ func (s *Server) ctlChat(w http.ResponseWriter, r *http.Request) {
 		ctlErr(w, err)
 		return
 	}
-	ctlJSON(w, http.StatusOK, map[string]any{"messages": msgs})
+	simctl.JSON(w, http.StatusOK, map[string]any{"messages": msgs})
 }
 
 func (s *Server) ctlGetFaults(w http.ResponseWriter, r *http.Request) {
-	ctlJSON(w, http.StatusOK, s.Faults())
+	simctl.JSON(w, http.StatusOK, s.Faults())
 }
 
 // ctlFaults merges the given fields into the current faults; {"reset":true}
 // clears everything first.
 func (s *Server) ctlFaults(w http.ResponseWriter, r *http.Request) {
 	var raw map[string]json.RawMessage
-	if !readBody(w, r, &raw) {
+	if !simctl.Body(w, r, &raw) {
 		return
 	}
 	f := s.Faults()
@@ -183,11 +157,11 @@ func (s *Server) ctlFaults(w http.ResponseWriter, r *http.Request) {
 	}
 	merged, _ := json.Marshal(raw)
 	if err := json.Unmarshal(merged, &f); err != nil {
-		ctlError(w, http.StatusBadRequest, "invalid_argument", "bad faults: "+err.Error())
+		simctl.Error(w, http.StatusBadRequest, "invalid_argument", "bad faults: "+err.Error())
 		return
 	}
 	s.SetFaults(f)
-	ctlJSON(w, http.StatusOK, s.Faults())
+	simctl.JSON(w, http.StatusOK, s.Faults())
 }
 
 func (s *Server) ctlWebhooks(w http.ResponseWriter, r *http.Request) {
@@ -195,5 +169,5 @@ func (s *Server) ctlWebhooks(w http.ResponseWriter, r *http.Request) {
 	if limit <= 0 {
 		limit = 50
 	}
-	ctlJSON(w, http.StatusOK, s.Deliveries(limit))
+	simctl.JSON(w, http.StatusOK, s.Deliveries(limit))
 }

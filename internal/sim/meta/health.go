@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/gohavi/gohavi/internal/sim/simctl"
 )
 
 // Messaging health (§5.2, support/health-status): every node involved in
@@ -215,12 +217,12 @@ func (s *Server) ctlHealth(w http.ResponseWriter, r *http.Request) {
 		ID         string `json:"id"`
 		healthOverride
 	}
-	if !readBody(w, r, &in) {
+	if !simctl.Body(w, r, &in) {
 		return
 	}
 	if err := s.SetHealth(in.EntityType, in.ID, in.healthOverride); err != nil {
 		ctlErr(w, err)
 		return
 	}
-	ctlJSON(w, http.StatusOK, map[string]bool{"success": true})
+	simctl.JSON(w, http.StatusOK, map[string]bool{"success": true})
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gohavi/gohavi/internal/sim/simctl"
 )
 
 // Official Business Account (§8.5): a request is only a submission
@@ -192,7 +194,7 @@ func (s *Server) ctlOBA(w http.ResponseWriter, r *http.Request) {
 		Decision      string `json:"decision"`
 		StatusMessage string `json:"status_message"`
 	}
-	if !readBody(w, r, &in) {
+	if !simctl.Body(w, r, &in) {
 		return
 	}
 	if err := s.DecideOBA(in.PhoneNumberID, in.Decision, in.StatusMessage); err != nil {
@@ -228,12 +230,12 @@ func (s *Server) ctlBusiness(w http.ResponseWriter, r *http.Request) {
 		WABAID             string `json:"waba_id"`
 		VerificationStatus string `json:"verification_status"`
 	}
-	if !readBody(w, r, &in) {
+	if !simctl.Body(w, r, &in) {
 		return
 	}
 	if err := s.SetBusinessVerification(in.BusinessID, in.WABAID, in.VerificationStatus); err != nil {
 		ctlErr(w, err)
 		return
 	}
-	ctlJSON(w, http.StatusOK, map[string]any{"success": true, "verification_status": strings.ToLower(in.VerificationStatus)})
+	simctl.JSON(w, http.StatusOK, map[string]any{"success": true, "verification_status": strings.ToLower(in.VerificationStatus)})
 }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+
+	"github.com/gohavi/gohavi/internal/sim/simctl"
 )
 
 // Pacing is template pacing (§5.3): after Threshold sends, Meta holds
@@ -110,7 +112,7 @@ type pacingControl struct {
 // it; "release" and "drop" settle it.
 func (s *Server) ctlPacing(w http.ResponseWriter, r *http.Request) {
 	var in pacingControl
-	if !readBody(w, r, &in) {
+	if !simctl.Body(w, r, &in) {
 		return
 	}
 	if strings.EqualFold(in.Action, "hold") {
@@ -119,7 +121,7 @@ func (s *Server) ctlPacing(w http.ResponseWriter, r *http.Request) {
 			ctlErr(w, err)
 			return
 		}
-		ctlJSON(w, http.StatusOK, t)
+		simctl.JSON(w, http.StatusOK, t)
 		return
 	}
 	n, err := s.SettlePacing(in.WABAID, in.Name, in.Language, in.Action)
@@ -127,5 +129,5 @@ func (s *Server) ctlPacing(w http.ResponseWriter, r *http.Request) {
 		ctlErr(w, err)
 		return
 	}
-	ctlJSON(w, http.StatusOK, map[string]int{"settled": n})
+	simctl.JSON(w, http.StatusOK, map[string]int{"settled": n})
 }

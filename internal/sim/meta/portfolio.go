@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/gohavi/gohavi/internal/sim/simctl"
 )
 
 // defaultMessagingLimitCode is the async error of a business-initiated
@@ -185,12 +187,12 @@ func (s *Server) ctlPortfolio(w http.ResponseWriter, r *http.Request) {
 		WABAID      string `json:"waba_id"`
 		Tier        string `json:"tier"`
 	}
-	if !readBody(w, r, &in) {
+	if !simctl.Body(w, r, &in) {
 		return
 	}
 	if err := s.SetPortfolioTier(in.PortfolioID, in.WABAID, in.Tier); err != nil {
 		ctlErr(w, err)
 		return
 	}
-	ctlJSON(w, http.StatusOK, map[string]any{"success": true, "tier": in.Tier})
+	simctl.JSON(w, http.StatusOK, map[string]any{"success": true, "tier": in.Tier})
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/gohavi/gohavi/internal/sim/simctl"
 )
 
 // SetMarketingPreference records a customer's marketing opt-out ("stop")
@@ -52,12 +54,12 @@ func (s *Server) ctlPreferences(w http.ResponseWriter, r *http.Request) {
 		WaID          string `json:"wa_id"`
 		Value         string `json:"value"`
 	}
-	if !readBody(w, r, &in) {
+	if !simctl.Body(w, r, &in) {
 		return
 	}
 	if err := s.SetMarketingPreference(in.PhoneNumberID, in.WaID, in.Value); err != nil {
 		ctlErr(w, err)
 		return
 	}
-	ctlJSON(w, http.StatusOK, map[string]bool{"success": true})
+	simctl.JSON(w, http.StatusOK, map[string]bool{"success": true})
 }

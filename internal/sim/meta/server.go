@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/gohavi/gohavi/internal/sim/simctl"
 )
 
 // Config tunes the simulator. The zero value is usable.
@@ -244,7 +246,7 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("GET /_sim/phone", s.servePhone)
 	m.HandleFunc("GET /_sim/phone.js", s.servePhoneJS)
 	m.HandleFunc("/_sim/", func(w http.ResponseWriter, r *http.Request) {
-		ctlError(w, http.StatusNotFound, "not_found", "no such control endpoint: "+r.Method+" "+r.URL.Path)
+		simctl.Error(w, http.StatusNotFound, "not_found", "no such control endpoint: "+r.Method+" "+r.URL.Path)
 	})
 	m.HandleFunc("/", s.serveGraph)
 	return m

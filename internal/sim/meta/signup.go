@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"slices"
 	"time"
+
+	"github.com/gohavi/gohavi/internal/sim/simctl"
 )
 
 // Embedded Signup back end (§7.4): a finished popup yields a code, the
@@ -106,7 +108,7 @@ func (s *Server) Signup(spec SignupSpec) (SignupResult, error) {
 
 func (s *Server) ctlSignup(w http.ResponseWriter, r *http.Request) {
 	var spec SignupSpec
-	if !readBody(w, r, &spec) {
+	if !simctl.Body(w, r, &spec) {
 		return
 	}
 	res, err := s.Signup(spec)
@@ -114,7 +116,7 @@ func (s *Server) ctlSignup(w http.ResponseWriter, r *http.Request) {
 		ctlErr(w, err)
 		return
 	}
-	ctlJSON(w, http.StatusOK, res)
+	simctl.JSON(w, http.StatusOK, res)
 }
 
 // errOAuth is an error of the OAuth endpoints: Graph's envelope without
@@ -263,7 +265,7 @@ func (s *Server) emitApp(field string, value any) {
 func (s *Server) ctlApp(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ctlJSON(w, http.StatusOK, map[string]string{"app_id": s.appID(), "app_name": s.appName(),
+	simctl.JSON(w, http.StatusOK, map[string]string{"app_id": s.appID(), "app_name": s.appName(),
 		"partner_business_id": cmpOr(s.cfg.PartnerBusinessID, DefaultPartnerBusinessID), "webhook_url": s.webhookURL})
 }
 

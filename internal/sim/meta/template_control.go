@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/gohavi/gohavi/internal/sim/simctl"
 )
 
 // templateEvents are the events POST /_sim/templates/status can force.
@@ -84,7 +86,7 @@ type templateControl struct {
 
 func (s *Server) ctlTemplateStatus(w http.ResponseWriter, r *http.Request) {
 	var in templateControl
-	if !readBody(w, r, &in) {
+	if !simctl.Body(w, r, &in) {
 		return
 	}
 	t, err := s.SetTemplateStatus(in.WABAID, in.Name, in.Language, in.Event, in.Reason)
@@ -92,12 +94,12 @@ func (s *Server) ctlTemplateStatus(w http.ResponseWriter, r *http.Request) {
 		ctlErr(w, err)
 		return
 	}
-	ctlJSON(w, http.StatusOK, t)
+	simctl.JSON(w, http.StatusOK, t)
 }
 
 func (s *Server) ctlTemplateQuality(w http.ResponseWriter, r *http.Request) {
 	var in templateControl
-	if !readBody(w, r, &in) {
+	if !simctl.Body(w, r, &in) {
 		return
 	}
 	t, err := s.SetTemplateQuality(in.WABAID, in.Name, in.Language, in.Quality)
@@ -105,5 +107,5 @@ func (s *Server) ctlTemplateQuality(w http.ResponseWriter, r *http.Request) {
 		ctlErr(w, err)
 		return
 	}
-	ctlJSON(w, http.StatusOK, t)
+	simctl.JSON(w, http.StatusOK, t)
 }
