@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -233,7 +234,7 @@ func (p *pass) send(ctx context.Context, s store.CRMSend, r store.CRMRule, rules
 	}
 	msg, err := p.e.Send.Submit(ctx, pr.Request)
 	var de *domain.Error
-	if err != nil && !asDomain(err, &de) {
+	if err != nil && !errors.As(err, &de) {
 		return err // the database, not the rules: try again next pass
 	}
 	if err != nil {

@@ -2,15 +2,12 @@ package crmsync
 
 import (
 	"context"
-	"errors"
 	"strings"
 
 	"github.com/gohavi/gohavi/internal/crm"
 	"github.com/gohavi/gohavi/internal/domain"
 	"github.com/gohavi/gohavi/internal/store"
 )
-
-func asDomain(err error, target **domain.Error) bool { return errors.As(err, target) }
 
 // ensureLink returns the CRM contact behind a phone, finding or creating
 // it. Three guards keep it to one contact per phone:

@@ -3,6 +3,7 @@ package crmsync
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 
 	"github.com/gohavi/gohavi/internal/crm"
@@ -127,7 +128,7 @@ func (e *Engine) TestRule(ctx context.Context, workspaceID int64, provider strin
 		dec, err := e.Send.Check(ctx, pr.Request)
 		var de *domain.Error
 		switch {
-		case err != nil && asDomain(err, &de):
+		case err != nil && errors.As(err, &de):
 			tr.Code, tr.Message, tr.Remedy = string(de.Code), de.Message, de.Remedy
 		case err != nil:
 			return res, err
@@ -145,7 +146,7 @@ func (e *Engine) TestRule(ctx context.Context, workspaceID int64, provider strin
 // crmAnswer turns a CRM failure into an API answer.
 func crmAnswer(provider string, err error) error {
 	var de *domain.Error
-	if asDomain(err, &de) {
+	if errors.As(err, &de) {
 		return err
 	}
 	if crm.KindOf(err) == crm.KindNotFound {

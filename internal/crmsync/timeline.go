@@ -2,6 +2,7 @@ package crmsync
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -52,7 +53,7 @@ func permanent(err error) bool {
 		return true
 	}
 	var de *domain.Error
-	return asDomain(err, &de)
+	return errors.As(err, &de)
 }
 
 // writeTimeline writes pending entries, up to a batch per CRM call, in
@@ -88,15 +89,10 @@ func (p *pass) writeTimeline(ctx context.Context) error {
 		}
 		written, werr := p.log(ctx, acts, sent)
 		for i, t := range sent {
-			status, final := entryStatus(t)
 			switch {
 			case i < len(written) && written[i] != "":
-				state := store.TimelineLogged
-				if final {
-					state = store.TimelineFinal
-				}
-				done = append(done, store.CRMTimelineWritten{ID: t.ID, ContactCRMID: t.ContactCRMID, CRMEntryID: written[i], Status: status, State: state})
-			case werr != nil && permanent(werr) && i == len(written):
+				done = append(done, writtenEntry(t, written[i]))
+			case refusedAt(werr, written, i):
 				// The entry the CRM refused; those after it go next pass.
 				done = append(done, store.CRMTimelineWritten{ID: t.ID, ContactCRMID: t.ContactCRMID, State: store.TimelineFailed, Error: werr.Error()})
 				p.e.log(ctx, p.conn.ID, store.CRMLogEntry{Kind: "timeline", Status: "failed", Subject: t.Phone, Detail: "the CRM refused a timeline entry",
@@ -166,17 +162,13 @@ func (p *pass) updateTimeline(ctx context.Context) error {
 	written, werr := p.cl.Log(ctx, acts)
 	var done []store.CRMTimelineWritten
 	for i, t := range ups {
-		status, final := entryStatus(t)
-		state := store.TimelineLogged
-		if final {
-			state = store.TimelineFinal
-		}
 		switch {
 		case i < len(written) && written[i] != "":
-			done = append(done, store.CRMTimelineWritten{ID: t.ID, ContactCRMID: t.ContactCRMID, CRMEntryID: written[i], Status: status, State: state})
-		case werr != nil && permanent(werr) && i == len(written):
-			// Keep the entry as written, with its old status; the update
-			// is what failed.
+			done = append(done, writtenEntry(t, written[i]))
+		case refusedAt(werr, written, i):
+			// The entry stays as first written; the update is what the CRM
+			// refused, so it is not tried again.
+			status, _ := entryStatus(t)
 			done = append(done, store.CRMTimelineWritten{ID: t.ID, ContactCRMID: t.ContactCRMID, Status: status, State: store.TimelineFinal, Error: werr.Error()})
 		}
 	}
@@ -187,6 +179,23 @@ func (p *pass) updateTimeline(ctx context.Context) error {
 		return werr
 	}
 	return nil
+}
+
+// writtenEntry records an entry the CRM took under id: final when its
+// message can no longer change status, else logged, to be updated later.
+func writtenEntry(t store.CRMTimelineEntry, id string) store.CRMTimelineWritten {
+	status, final := entryStatus(t)
+	state := store.TimelineLogged
+	if final {
+		state = store.TimelineFinal
+	}
+	return store.CRMTimelineWritten{ID: t.ID, ContactCRMID: t.ContactCRMID, CRMEntryID: id, Status: status, State: state}
+}
+
+// refusedAt reports whether entry i is the one a Log call stopped at
+// because the CRM refused it (Log returns the ids written before it).
+func refusedAt(werr error, written []string, i int) bool {
+	return werr != nil && permanent(werr) && i == len(written)
 }
 
 // entryStatus is the status an entry shows and whether it can still change.
