@@ -18,6 +18,7 @@ type Template struct {
 	PausedUntil     time.Time
 	Components      []byte // the components JSON as Meta returns it
 	ParameterFormat string // POSITIONAL or NAMED
+	TTLSeconds      int    // message_send_ttl_seconds: 0 Meta's default for the category, -1 30 days
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 }

@@ -8,13 +8,13 @@ import (
 	"github.com/gohavi/gohavi/internal/domain"
 )
 
-const templateCols = `id, workspace_id, waba_id, meta_id, name, language, category, status, reason, quality, paused_until, components, parameter_format, created_at, updated_at`
+const templateCols = `id, workspace_id, waba_id, meta_id, name, language, category, status, reason, quality, paused_until, components, parameter_format, ttl_seconds, created_at, updated_at`
 
 func scanTemplate(row interface{ Scan(...any) error }) (domain.Template, error) {
 	var t domain.Template
 	var paused, created, updated int64
 	err := row.Scan(&t.ID, &t.WorkspaceID, &t.WABAID, &t.MetaID, &t.Name, &t.Language, &t.Category, &t.Status, &t.Reason, &t.Quality,
-		&paused, &t.Components, &t.ParameterFormat, &created, &updated)
+		&paused, &t.Components, &t.ParameterFormat, &t.TTLSeconds, &created, &updated)
 	t.PausedUntil, t.CreatedAt, t.UpdatedAt = domain.FromMillis(paused), domain.FromMillis(created), domain.FromMillis(updated)
 	return t, notFound(err)
 }
@@ -43,7 +43,9 @@ func scanTemplates(rows interface {
 // UpsertTemplate inserts t or updates the template with the same
 // (workspace, WABA, name, language), as a sync from Meta does. An empty
 // MetaID or Quality keeps the stored one; empty Components are stored as
-// "[]". CreatedAt is kept on update.
+// "[]". TTLSeconds is stored as given: Meta lists a template's TTL only
+// when one is set, so 0 from a sync means its default. CreatedAt is kept
+// on update.
 func (db *DB) UpsertTemplate(ctx context.Context, t domain.Template) (domain.Template, error) {
 	if t.WorkspaceID == 0 || t.WABAID == "" || t.Name == "" || t.Language == "" {
 		return t, domain.Errorf(domain.CodeInvalidArgument, "Give the template's WABA, name and language.", "template needs a workspace, WABA id, name and language")
@@ -57,8 +59,8 @@ func (db *DB) UpsertTemplate(ctx context.Context, t domain.Template) (domain.Tem
 		quality = "UNKNOWN"
 	}
 	now := db.now()
-	return scanTemplate(db.W.QueryRowContext(ctx, `INSERT INTO templates(workspace_id, waba_id, meta_id, name, language, category, status, reason, quality, paused_until, components, parameter_format, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+	return scanTemplate(db.W.QueryRowContext(ctx, `INSERT INTO templates(workspace_id, waba_id, meta_id, name, language, category, status, reason, quality, paused_until, components, parameter_format, ttl_seconds, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $15, $13, $13)
 		ON CONFLICT (workspace_id, waba_id, name, language) DO UPDATE SET
 		  meta_id = CASE WHEN excluded.meta_id <> '' THEN excluded.meta_id ELSE templates.meta_id END,
 		  category = excluded.category,
@@ -68,10 +70,11 @@ func (db *DB) UpsertTemplate(ctx context.Context, t domain.Template) (domain.Tem
 		  paused_until = excluded.paused_until,
 		  components = excluded.components,
 		  parameter_format = excluded.parameter_format,
+		  ttl_seconds = excluded.ttl_seconds,
 		  updated_at = excluded.updated_at
 		RETURNING `+templateCols,
 		t.WorkspaceID, clean(t.WABAID), clean(t.MetaID), clean(t.Name), clean(t.Language), clean(t.Category), clean(t.Status), clean(t.Reason), clean(quality),
-		domain.Millis(t.PausedUntil), components, clean(t.ParameterFormat), now, clean(t.Quality)))
+		domain.Millis(t.PausedUntil), components, clean(t.ParameterFormat), now, clean(t.Quality), t.TTLSeconds))
 }
 
 // TemplateByID finds a template of one workspace.
@@ -88,6 +91,14 @@ func (db *DB) TemplateByName(ctx context.Context, workspaceID int64, wabaID, nam
 // ListTemplates lists a workspace's templates by name, then language.
 func (db *DB) ListTemplates(ctx context.Context, workspaceID int64) ([]domain.Template, error) {
 	return scanTemplates(db.R.QueryContext(ctx, `SELECT `+templateCols+` FROM templates WHERE workspace_id = $1 ORDER BY name, language, waba_id, id`, workspaceID))
+}
+
+// SetTemplateTTL records a template's time-to-live after Meta accepted
+// the edit, and returns the updated row. The range is not checked here:
+// Meta is the authority, and templates.CheckTTL runs before the edit.
+func (db *DB) SetTemplateTTL(ctx context.Context, workspaceID, id int64, ttl int) (domain.Template, error) {
+	return scanTemplate(db.W.QueryRowContext(ctx, `UPDATE templates SET ttl_seconds = $1, updated_at = $2
+		WHERE workspace_id = $3 AND id = $4 RETURNING `+templateCols, ttl, db.now(), workspaceID, id))
 }
 
 // DeleteTemplate removes a template of one workspace.

@@ -178,3 +178,61 @@ func TestTemplateWebhookUpdates(t *testing.T) {
 		}
 	})
 }
+
+func TestTemplateTTL(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *domain.FakeClock) {
+		ctx := context.Background()
+		a, _ := db.CreateWorkspace(ctx, "a", "A")
+		b, _ := db.CreateWorkspace(ctx, "b", "B")
+		in := domain.Template{WorkspaceID: a.ID, WABAID: "w1", MetaID: "m1", Name: "visit_reminder", Language: "en_US",
+			Category: "UTILITY", Status: "APPROVED", TTLSeconds: 3600}
+		t1, err := db.UpsertTemplate(ctx, in)
+		if err != nil || t1.TTLSeconds != 3600 {
+			t.Fatalf("insert: %v %+v", err, t1)
+		}
+		// Templates without a TTL read 0, the column default.
+		plain, err := db.UpsertTemplate(ctx, domain.Template{WorkspaceID: a.ID, WABAID: "w1", Name: "plain", Language: "en_US"})
+		if err != nil || plain.TTLSeconds != 0 {
+			t.Fatalf("no TTL: %v %+v", err, plain)
+		}
+
+		clock.Advance(time.Minute)
+		t2, err := db.SetTemplateTTL(ctx, a.ID, t1.ID, -1)
+		if err != nil || t2.TTLSeconds != -1 || !t2.UpdatedAt.Equal(t0.Add(time.Minute)) || t2.Status != "APPROVED" || t2.MetaID != "m1" {
+			t.Fatalf("set: %v %+v", err, t2)
+		}
+		if got, _ := db.TemplateByID(ctx, a.ID, t1.ID); got.TTLSeconds != -1 {
+			t.Fatalf("by id: %+v", got)
+		}
+		if list, _ := db.ListTemplates(ctx, a.ID); len(list) != 2 || list[1].TTLSeconds != -1 {
+			t.Fatalf("list: %+v", list)
+		}
+		if _, err := db.SetTemplateTTL(ctx, b.ID, t1.ID, 60); !domain.IsNotFound(err) {
+			t.Fatalf("across workspaces: %v", err)
+		}
+		if got, _ := db.TemplateByName(ctx, a.ID, "w1", "visit_reminder", "en_US"); got.TTLSeconds != -1 {
+			t.Fatalf("changed by another workspace: %+v", got)
+		}
+
+		// A sync carries Meta's value, including back to the default.
+		in.TTLSeconds = 600
+		if got, err := db.UpsertTemplate(ctx, in); err != nil || got.ID != t1.ID || got.TTLSeconds != 600 {
+			t.Fatalf("sync: %v %+v", err, got)
+		}
+		in.TTLSeconds = 0
+		if got, err := db.UpsertTemplate(ctx, in); err != nil || got.TTLSeconds != 0 {
+			t.Fatalf("sync to default: %v %+v", err, got)
+		}
+		// Webhook updates leave it alone.
+		if _, err := db.SetTemplateTTL(ctx, a.ID, t1.ID, 900); err != nil {
+			t.Fatal(err)
+		}
+		err = db.WithTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.SetTemplateStatus(ctx, "w1", "m1", "visit_reminder", "en_US", "PAUSED", "", time.Time{})
+			return err
+		})
+		if got, _ := db.TemplateByID(ctx, a.ID, t1.ID); err != nil || got.Status != "PAUSED" || got.TTLSeconds != 900 {
+			t.Fatalf("after status webhook: %v %+v", err, got)
+		}
+	})
+}

@@ -1,9 +1,12 @@
 package templates
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"unicode/utf8"
+
+	"github.com/gohavi/gohavi/internal/domain"
 )
 
 // Finding is one lint result. Code is stable; Field points into the create
@@ -111,6 +114,12 @@ func (l *linter) header() {
 	default:
 		l.err("category_invalid", "category", "Use MARKETING, UTILITY or AUTHENTICATION.",
 			"category %q is not valid", t.Category)
+	}
+	if _, _, ok := TTLRange(t.Category); ok {
+		var de *domain.Error
+		if errors.As(CheckTTL(string(t.Category), t.MessageSendTTLSeconds), &de) {
+			l.err("ttl_invalid", "message_send_ttl_seconds", de.Remedy, "%s", de.Message)
+		}
 	}
 	switch ParameterFormat(upper(string(t.ParameterFormat))) {
 	case "", FormatPositional, FormatNamed:

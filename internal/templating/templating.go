@@ -21,6 +21,7 @@ import (
 type Graph interface {
 	CreateTemplate(ctx context.Context, token, wabaID string, t templates.Template) (whatsapp.CreatedTemplate, error)
 	AllTemplates(ctx context.Context, token, wabaID string) ([]templates.Template, error)
+	EditTemplate(ctx context.Context, token, templateID string, edit whatsapp.TemplateEdit) error
 }
 
 // Service submits, syncs and looks up templates.
@@ -67,7 +68,7 @@ func (s *Service) Create(ctx context.Context, workspaceID, numberID int64, t tem
 	out, err := s.DB.UpsertTemplate(ctx, domain.Template{
 		WorkspaceID: workspaceID, WABAID: num.WABAID, MetaID: created.ID, Name: sent.Name, Language: sent.Language,
 		Category: strings.ToUpper(category), Status: strings.ToUpper(status), Components: components,
-		ParameterFormat: string(sent.ParameterFormat),
+		ParameterFormat: string(sent.ParameterFormat), TTLSeconds: sent.MessageSendTTLSeconds,
 	})
 	return out, rep, err
 }
@@ -102,6 +103,7 @@ func (s *Service) Sync(ctx context.Context, workspaceID int64) (int, error) {
 				WorkspaceID: workspaceID, WABAID: num.WABAID, MetaID: t.ID, Name: t.Name, Language: t.Language,
 				Category: strings.ToUpper(string(t.Category)), Status: strings.ToUpper(string(t.Status)),
 				Components: components, ParameterFormat: strings.ToUpper(string(t.ParameterFormat)),
+				TTLSeconds: t.MessageSendTTLSeconds,
 			}); err != nil {
 				return n, err
 			}

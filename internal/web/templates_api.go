@@ -23,6 +23,7 @@ type templateView struct {
 	Quality         string          `json:"quality"`
 	PausedUntil     *string         `json:"paused_until"`
 	ParameterFormat string          `json:"parameter_format"`
+	TTLSeconds      int             `json:"message_send_ttl_seconds"` // 0: Meta's default for the category
 	Components      json.RawMessage `json:"components"`
 	CreatedAt       *string         `json:"created_at"`
 	UpdatedAt       *string         `json:"updated_at"`
@@ -42,7 +43,7 @@ func newTemplateView(t domain.Template) templateView {
 	}
 	return templateView{ID: t.ID, WABAID: t.WABAID, MetaID: t.MetaID, Name: t.Name, Language: t.Language, Category: t.Category,
 		Status: t.Status, Reason: t.Reason, Quality: t.Quality, PausedUntil: view.Time(t.PausedUntil), ParameterFormat: t.ParameterFormat,
-		Components: comps, CreatedAt: view.Time(t.CreatedAt), UpdatedAt: view.Time(t.UpdatedAt)}
+		TTLSeconds: t.TTLSeconds, Components: comps, CreatedAt: view.Time(t.CreatedAt), UpdatedAt: view.Time(t.UpdatedAt)}
 }
 
 // templateRequest is Meta's create payload plus the number whose WABA
@@ -157,4 +158,44 @@ func (s *server) getTemplate(w http.ResponseWriter, r *http.Request, p domain.Pr
 		}
 	}
 	writeError(w, r, err)
+}
+
+// templateTTLRequest is the body of POST /api/v1/templates/{id}/ttl; a
+// pointer, so a missing field is told apart from 0.
+type templateTTLRequest struct {
+	TTLSeconds *int `json:"message_send_ttl_seconds"`
+}
+
+// setTemplateTTL changes a template's time-to-live at Meta and answers
+// the stored template.
+func (s *server) setTemplateTTL(w http.ResponseWriter, r *http.Request, p domain.Principal) {
+	if err := requireManager(p); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if s.Templating == nil {
+		writeError(w, r, errNoTemplating)
+		return
+	}
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var req templateTTLRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if req.TTLSeconds == nil {
+		writeError(w, r, domain.Errorf(domain.CodeInvalidArgument, `Send {"message_send_ttl_seconds": N}.`,
+			"message_send_ttl_seconds is required"))
+		return
+	}
+	t, err := s.Templating.SetTTL(r.Context(), p.WorkspaceID, id, *req.TTLSeconds)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newTemplateView(t))
 }

@@ -57,6 +57,7 @@ type templateJSON struct {
 	Category   string `json:"category"`
 	Status     string `json:"status"`
 	MetaID     string `json:"meta_id"`
+	TTLSeconds int    `json:"message_send_ttl_seconds"`
 	Components []struct {
 		Type string `json:"type"`
 		Text string `json:"text"`

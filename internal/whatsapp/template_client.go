@@ -218,6 +218,47 @@ func (c *Client) deleteTemplate(ctx context.Context, token, wabaID, name, hsmID 
 	return nil
 }
 
+// TemplateEdit is the body of a template edit (§6.6); zero fields are
+// left out, so Meta keeps them. Components replace the template's
+// wholesale. TTL is a pointer because -1 (30 days) and every positive
+// value are meaningful; nil leaves it unchanged.
+type TemplateEdit struct {
+	Category   templates.Category    `json:"category,omitempty"`
+	Components []templates.Component `json:"components,omitempty"`
+	TTLSeconds *int                  `json:"message_send_ttl_seconds,omitempty"`
+}
+
+// EditTemplate changes a template: POST /{template_id}. Meta allows it
+// only for APPROVED, REJECTED and PAUSED templates, never changes the
+// category of an approved one, and limits approved templates to one edit
+// per 24 hours and ten per 30 days; each refusal is a *GraphError.
+func (c *Client) EditTemplate(ctx context.Context, token, templateID string, edit TemplateEdit) error {
+	if templateID == "" {
+		return errors.New("whatsapp: edit template: empty template id")
+	}
+	if edit.Category == "" && len(edit.Components) == 0 && edit.TTLSeconds == nil {
+		return errors.New("whatsapp: edit template: nothing to change")
+	}
+	path, err := c.path(templateID, "")
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(edit)
+	if err != nil {
+		return fmt.Errorf("whatsapp: encode template edit: %w", err)
+	}
+	var resp struct {
+		Success bool `json:"success"`
+	}
+	if err := c.do(ctx, http.MethodPost, path, token, body, &resp); err != nil {
+		return err
+	}
+	if !resp.Success {
+		return &CallError{Method: http.MethodPost, Path: path, Sent: true, Err: errors.New(`response lacks "success": true`)}
+	}
+	return nil
+}
+
 func (c *Client) wabaPath(wabaID, edge string) (string, error) {
 	if wabaID == "" {
 		return "", errors.New("whatsapp: empty WhatsApp Business Account id")

@@ -15,6 +15,7 @@
 //	                                                → {"data":[…],"paging":{"cursors":{"before","after"},"next"}}
 //	DELETE /[vNN.N/]{waba_id}/message_templates?name=[&hsm_id=]  → {"success":true}
 //	GET    /[vNN.N/]{template_id}[?fields=status,quality_score,rejected_reason,…]
+//	POST   /[vNN.N/]{template_id}  {"category","components","message_send_ttl_seconds"} → {"success":true}
 //
 // Bearer token (or access_token=, or "Authorization: OAuth <t>") as seeded
 // by AddNumber or issued by the code exchange; a WABA is reachable with
@@ -94,6 +95,20 @@
 // (FIRST_PAUSE), then 6 h (SECOND_PAUSE), the third time DISABLED; a pause
 // ends with APPROVED/UNPAUSE. AddTemplate seeds templates from Go (APPROVED,
 // no webhook).
+//
+// Time-to-live (§6.9): create and edit accept message_send_ttl_seconds,
+// AUTHENTICATION 30–900, UTILITY 30–43200 (both also -1 = 30 days),
+// MARKETING 43200–2592000; anything else is code 100 with the range in
+// error_user_msg. List and get return it when set. Edit (§6.6) needs an
+// APPROVED, REJECTED or PAUSED template; an APPROVED one allows one edit
+// per 24 h and ten per 30 days (code 100, "Template Edit Limit Reached")
+// and keeps its category. New components or a new category go back to
+// review (PENDING, then the outcome webhook); a TTL alone does not. A
+// template send whose template has a TTL and is not delivered by then —
+// held by pacing, or Config.DeliveredAfter outlasting it on the injected
+// clock — gets "failed" with 131026 instead of being delivered late.
+// Templates without a TTL never expire (the category defaults, e.g.
+// 10 min for authentication, are not enforced).
 //
 // Template sends (§3.8): when the number's WABA has at least one template,
 // the name+language must be an APPROVED template (else 132001, HTTP 404;

@@ -41,6 +41,11 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 		if s.getTemplate(w, r, segs[0]) {
 			return
 		}
+	case len(segs) == 1 && segs[0] != "" && r.Method == http.MethodPost:
+		if !s.editTemplate(w, r, segs[0]) {
+			writeGraphError(w, errUnsupported(method, segs[0]))
+		}
+		return
 	case len(segs) == 2 && segs[1] == "messages" && r.Method == http.MethodPost:
 		send = true
 	default:
@@ -170,6 +175,9 @@ func (s *Server) accept(ns *numberState, req *sendRequest, waID string, body []b
 	}
 	if req.templateCat != "" {
 		m.pricing = pricingForCategory(req.templateCat, windowOpen)
+	}
+	if ttl := templateTTL(s.templates[req.templateID]); ttl > 0 {
+		m.expiresAt = now.Add(ttl)
 	}
 	switch {
 	case fault != nil:

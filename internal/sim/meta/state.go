@@ -77,6 +77,7 @@ type savedMessage struct {
 	OrderFault     string          `json:"order_fault,omitempty"`
 	ReadByBusiness bool            `json:"read_by_business,omitempty"`
 	TemplateID     string          `json:"template_id,omitempty"`
+	ExpiresAt      time.Time       `json:"expires_at,omitzero"`
 }
 
 // snapshot copies the state to save and the change generation it
@@ -114,7 +115,7 @@ func (s *Server) snapshot() (*stateFile, uint64) {
 				Content: m.content, Context: m.contextID, At: m.at, Status: m.status,
 				History: slices.Clone(m.history), Errors: m.errors, BizOpaque: m.bizOpaque,
 				Pricing: m.pricing, Priced: m.priced, FailWith: m.failWith, OrderFault: m.orderFault,
-				ReadByBusiness: m.readByBusiness, TemplateID: m.templateID,
+				ReadByBusiness: m.readByBusiness, TemplateID: m.templateID, ExpiresAt: m.expiresAt,
 			}
 		}
 		st.Numbers = append(st.Numbers, sn)
@@ -183,7 +184,7 @@ func (s *Server) restore(st *stateFile) {
 				content: sm.Content, contextID: sm.Context, at: sm.At, status: sm.Status,
 				history: sm.History, errors: sm.Errors, bizOpaque: sm.BizOpaque, pricing: sm.Pricing,
 				priced: sm.Priced, failWith: sm.FailWith, orderFault: sm.OrderFault,
-				readByBusiness: sm.ReadByBusiness, templateID: sm.TemplateID,
+				readByBusiness: sm.ReadByBusiness, templateID: sm.TemplateID, expiresAt: sm.ExpiresAt,
 			})
 		}
 		s.numbers[ns.PhoneNumberID] = ns
@@ -209,6 +210,8 @@ func (s *Server) restore(st *stateFile) {
 // while we were down arrives now): accepted → launched at once; sent →
 // delivered after DeliveredAfter (then read if AutoRead); delivered →
 // read after ReadAfter when AutoRead. Status timestamps are the new ones.
+// A sent message is delivered even past its TTL: the phone would have had
+// it while we were down.
 func (s *Server) resume() {
 	s.mu.Lock()
 	defer s.mu.Unlock()

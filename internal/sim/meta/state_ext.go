@@ -16,10 +16,16 @@ type savedOptOut struct {
 
 // snapshotExtra copies templates, portfolios and opt-outs into st.
 // Callers hold s.mu. Template components are never mutated once stored,
-// so they are shared.
+// and edit times only appended to, so they are shared; pacing counts
+// change on every send, so they are copied.
 func (s *Server) snapshotExtra(st *stateFile) {
 	for _, id := range s.tplOrder {
-		st.Templates = append(st.Templates, *s.templates[id])
+		t := *s.templates[id]
+		if t.Pacing != nil {
+			p := *t.Pacing
+			t.Pacing = &p
+		}
+		st.Templates = append(st.Templates, t)
 	}
 	if len(s.portfolios) > 0 {
 		st.Portfolios = map[string]*portfolio{}

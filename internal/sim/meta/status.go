@@ -29,6 +29,7 @@ type message struct {
 	priced     bool        // pricing already sent on delivered/read (Meta sends it on one of them)
 	failWith   *AsyncError // fail instead of sending (131047, injected async faults)
 	orderFault string      // "", "skip_delivered" or "out_of_order"
+	expiresAt  time.Time   // template sends with a TTL: undelivered by then, Meta drops it
 
 	// inbound only
 	readByBusiness bool
@@ -133,19 +134,31 @@ func (s *Server) launch(ns *numberState, m *message) {
 		s.emit(ns, m, "failed", false)
 		return
 	}
+	if s.failExpired(ns, m) {
+		return // held (pacing) past its TTL: never sent
+	}
 	s.emit(ns, m, "sent", false)
 	if m.typ == "reaction" {
 		return // Meta only ever sends "sent" for reactions
 	}
 	if s.cfg.DeliveredAfter < 0 {
-		s.deliver(ns, m)
+		s.deliverInTime(ns, m)
 		return
 	}
 	s.sched.after(s.cfg.DeliveredAfter, func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		s.deliver(ns, m)
+		s.deliverInTime(ns, m)
 	})
+}
+
+// deliverInTime delivers m unless its TTL ran out first, in which case
+// it fails (§3.1). Callers hold s.mu.
+func (s *Server) deliverInTime(ns *numberState, m *message) {
+	if !s.closed && m.status == "sent" && s.failExpired(ns, m) {
+		return
+	}
+	s.deliver(ns, m)
 }
 
 // deliver moves a sent message to delivered (callers hold s.mu). A message

@@ -37,6 +37,7 @@ func parseTemplateCreate(body []byte) (*Template, *graphError) {
 		Category        string           `json:"category"`
 		ParameterFormat string           `json:"parameter_format"`
 		Components      []map[string]any `json:"components"`
+		TTL             *int             `json:"message_send_ttl_seconds"`
 	}
 	if err := dec.Decode(&in); err != nil {
 		return nil, errTemplateParam("The request body is not a valid template: " + err.Error())
@@ -62,6 +63,12 @@ func parseTemplateCreate(body []byte) (*Template, *graphError) {
 	case "POSITIONAL", "NAMED":
 	default:
 		return nil, errTemplateParam(`The parameter parameter_format must be "named" or "positional".`)
+	}
+	if in.TTL != nil {
+		if gerr := checkTemplateTTL(t.Category, *in.TTL); gerr != nil {
+			return nil, gerr
+		}
+		t.MessageSendTTLSeconds = *in.TTL
 	}
 	return t, validateComponents(t)
 }
@@ -154,7 +161,7 @@ func checkText(t *Template, text string, limit, sub int, what string) *graphErro
 		return nil
 	}
 	trimmed := strings.TrimSpace(text)
-	if what == "Body" && (strings.HasPrefix(trimmed, "{{") || strings.HasSuffix(strings.TrimRight(trimmed, ".!?"), "}}")) {
+	if what == "Body" && (strings.HasPrefix(trimmed, "{{") || strings.HasSuffix(trimmed, "}}")) {
 		return errTemplate(subLeadTrail, "Variables Can't Be at the Start or End of the Template", "Leading or trailing parameters are not allowed.")
 	}
 	words := len(strings.Fields(placeholderRe.ReplaceAllString(text, " ")))

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 const maxTemplatesPerWABA = 250 // unverified portfolio (§6.7)
@@ -74,25 +75,32 @@ func (s *Server) createTemplate(w http.ResponseWriter, r *http.Request, wabaID s
 			"This WhatsApp Business Account has reached its limit of message templates."))
 		return
 	}
-	now := s.now()
-	t.ID, t.WABAID, t.Status, t.QualityScore, t.CreatedAt = newNumericID(), wabaID, "PENDING", "UNKNOWN", now
-	d := max(s.cfg.TemplateReviewAfter, 0)
-	t.ReviewAt = now.Add(d)
+	t.ID, t.WABAID, t.QualityScore, t.CreatedAt = newNumericID(), wabaID, "UNKNOWN", s.now()
 	s.putTemplate(t)
-	if d == 0 {
-		s.sweepTemplates()
-	} else {
-		s.sched.after(d, func() {
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			if !s.closed {
-				s.sweepTemplates()
-			}
-		})
-	}
+	s.startReview(t)
 	out := map[string]any{"id": t.ID, "status": t.Status, "category": t.Category}
 	s.mu.Unlock()
 	writeGraphJSON(w, http.StatusOK, out)
+}
+
+// startReview puts a stored template in PENDING until the simulated
+// review decides, after Config.TemplateReviewAfter (at once when that is
+// negative). Callers hold s.mu.
+func (s *Server) startReview(t *Template) {
+	d := max(s.cfg.TemplateReviewAfter, 0)
+	t.Status, t.Reason, t.PausedUntil, t.ReviewAt = "PENDING", "", time.Time{}, s.now().Add(d)
+	s.changed()
+	if d == 0 {
+		s.sweepTemplates()
+		return
+	}
+	s.sched.after(d, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if !s.closed {
+			s.sweepTemplates()
+		}
+	})
 }
 
 // wabaTemplates lists a WABA's templates without sweeping. Callers hold s.mu.
@@ -114,6 +122,9 @@ func templateJSON(t *Template, fields string) map[string]any {
 	}
 	if t.Status == "REJECTED" {
 		all["rejected_reason"] = t.Reason
+	}
+	if t.MessageSendTTLSeconds != 0 {
+		all["message_send_ttl_seconds"] = t.MessageSendTTLSeconds
 	}
 	if fields == "" {
 		return all

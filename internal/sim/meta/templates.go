@@ -36,6 +36,13 @@ type Template struct {
 	ReviewAt        time.Time        `json:"review_at,omitzero"` // PENDING: when the review decides
 	Pacing          *Pacing          `json:"pacing,omitempty"`   // set while Meta paces the template
 	CreatedAt       time.Time        `json:"created_at"`
+
+	// MessageSendTTLSeconds is the template's time-to-live (§6.9); 0 is
+	// unset (Meta's default for the category), -1 is 30 days.
+	MessageSendTTLSeconds int `json:"message_send_ttl_seconds,omitempty"`
+	// Edits are the edits made while APPROVED in the last 30 days, for
+	// the edit limits (§6.6).
+	Edits []time.Time `json:"edits,omitempty"`
 }
 
 // TemplateSpec seeds a template from Go (AddTemplate). Empty Status means
@@ -51,6 +58,8 @@ type TemplateSpec struct {
 	ParameterFormat string           `json:"parameter_format,omitempty"`
 	Components      []map[string]any `json:"components,omitempty"`
 	Body            string           `json:"body,omitempty"`
+
+	MessageSendTTLSeconds int `json:"message_send_ttl_seconds,omitempty"` // stored as given, not validated
 }
 
 // AddTemplate seeds a template of wabaID without review (APPROVED unless
@@ -61,7 +70,7 @@ func (s *Server) AddTemplate(wabaID string, spec TemplateSpec) Template {
 		ID: spec.ID, WABAID: wabaID, Name: spec.Name, Language: spec.Language,
 		Category: strings.ToUpper(spec.Category), Status: strings.ToUpper(spec.Status),
 		ParameterFormat: strings.ToUpper(spec.ParameterFormat), Components: spec.Components,
-		QualityScore: "UNKNOWN", CreatedAt: s.now(),
+		QualityScore: "UNKNOWN", CreatedAt: s.now(), MessageSendTTLSeconds: spec.MessageSendTTLSeconds,
 	}
 	if t.ID == "" {
 		t.ID = newNumericID()
