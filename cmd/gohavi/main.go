@@ -25,6 +25,7 @@ Usage:
   gohavi migrate                           apply database migrations and exit
   gohavi sim [flags]                       run the Cloud API simulator as its own server
   gohavi sim hubspot|zoho [flags]          run the HubSpot or Zoho CRM simulator
+  gohavi sim calendly [flags]              run the Calendly API v2 simulator
   gohavi user create --email E --password P [--workspace SLUG] [--name N] [--role owner|admin|agent]
   gohavi apikey create --workspace SLUG --name NAME
   gohavi bench ingest [flags]              measure durable webhook ingest

@@ -29,6 +29,9 @@ func simCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(st
 	if len(args) > 0 && (args[0] == "hubspot" || args[0] == "zoho") {
 		return simCRMCmd(ctx, args[0], args[1:], stdout, getenv)
 	}
+	if len(args) > 0 && args[0] == "calendly" {
+		return simCalendlyCmd(ctx, args[1:], stdout, getenv)
+	}
 	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
 	addr := fs.String("addr", envOr(getenv, "GOHAVI_SIM_ADDR", "127.0.0.1:9090"), "listen address (GOHAVI_SIM_ADDR)")
 	hook := fs.String("webhook-url", getenv("GOHAVI_SIM_WEBHOOK_URL"), "where to deliver webhooks, e.g. http://127.0.0.1:8080/webhooks/whatsapp (GOHAVI_SIM_WEBHOOK_URL)")
