@@ -73,4 +73,7 @@ type Message struct {
 	CreatedAt      time.Time // when we received or created it
 	Timestamp      time.Time // Meta's timestamp for inbound
 	UpdatedAt      time.Time
+	// ExpiresAt, when set, is the last moment the message may still be
+	// handed to Meta: a reminder is worthless once its meeting started.
+	ExpiresAt time.Time
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/gohavi/gohavi/internal/domain"
 	"github.com/gohavi/gohavi/internal/ingest"
@@ -237,6 +238,42 @@ func TestDeliverMediaReplyAndReaction(t *testing.T) {
 		}
 		if sent[1].Type != "reaction" || sent[1].Context != "" {
 			t.Fatalf("reaction as sent: %+v", sent[1])
+		}
+	})
+}
+
+// A message with a deadline (a reminder must not arrive after its meeting
+// started) that could not go out in time is failed as expired, never
+// handed to Meta late.
+func TestDeliverRefusesExpired(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *domain.FakeClock) {
+		e := newEnv(t, db, clock, envOpts{})
+		e.inbound(t, customer, "hi")
+		ctx := context.Background()
+		early, err := e.svc.Submit(ctx, outbound.Request{WorkspaceID: e.ws.ID, To: "+" + customer, Type: "text", Text: "in time", NotAfter: clock.Now().Add(time.Minute)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		late, err := e.svc.Submit(ctx, outbound.Request{WorkspaceID: e.ws.ID, To: "+" + customer, Type: "text", Text: "too late", NotAfter: clock.Now().Add(time.Minute)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.Deliver(ctx, early.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Minute)
+		if err := e.svc.Deliver(ctx, late.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(e.sent()); n != 1 {
+			t.Fatalf("simulator saw %d sends, want only the one in time", n)
+		}
+		got := e.message(t, late.ID)
+		if got.Status != domain.StatusFailed || got.ErrorCode != outbound.ErrorExpired || got.ErrorTitle == "" {
+			t.Fatalf("expired message: %+v", got)
+		}
+		if got := e.message(t, early.ID); got.Status != domain.StatusSent || !got.ExpiresAt.Equal(clock.Now()) {
+			t.Fatalf("message in time: %s, expires %v", got.Status, got.ExpiresAt)
 		}
 	})
 }

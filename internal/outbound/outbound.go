@@ -65,6 +65,10 @@ type Request struct {
 	ReplyTo     string          // wamid to quote
 	SentBy      int64           // agent user id; 0 for API keys
 	Source      string          // who asks when not an agent or the API: "crm", "calendly", "broadcast"
+	// NotAfter, when set, is the last moment the message may be handed to
+	// Meta: a reminder queued behind a throughput limit or an outage is
+	// failed as expired rather than arriving after its meeting started.
+	NotAfter time.Time
 	// InTx, when set, runs inside the transaction that stores the message
 	// and its send job: a caller records that it asked for this message in
 	// the same commit, so a crash can neither lose the send nor repeat it.

@@ -83,11 +83,15 @@ func (s *Service) grace() time.Duration {
 // attempt's outcome is still unknown and a status webhook may yet settle it.
 func (s *Service) claim(ctx context.Context, id int64) (domain.Message, bool, error) {
 	var m domain.Message
-	proceed := false
+	proceed, expired := false, false
 	err := s.DB.WithTx(ctx, func(tx *store.Tx) error {
 		var err error
 		if m, err = tx.MessageByID(ctx, id); err != nil {
 			return err
+		}
+		if m.Status == domain.StatusQueued && !m.ExpiresAt.IsZero() && !s.Clock.Now().Before(m.ExpiresAt) {
+			expired = true // never tried at Meta, so safe to give up
+			return nil
 		}
 		switch m.Status {
 		case domain.StatusQueued:
@@ -114,8 +118,17 @@ func (s *Service) claim(ctx context.Context, id int64) (domain.Message, bool, er
 		proceed = true
 		return tx.ResetMessageStatus(ctx, id, domain.StatusSending)
 	})
+	if err == nil && expired {
+		return m, false, s.finish(ctx, id, store.StatusChange{Status: domain.StatusFailed, ErrorCode: ErrorExpired, ErrorTitle: "Expired before it could be sent",
+			ErrorDetail: "It had to go out by " + m.ExpiresAt.Format(time.RFC3339) + " (a reminder: before its meeting started) and could not, so GoHavi did not send it."})
+	}
 	return m, proceed, err
 }
+
+// ErrorExpired is the error code GoHavi records on a message whose
+// deadline (Request.NotAfter) passed before it could be sent; Meta's own
+// codes are positive, so it cannot collide with one.
+const ErrorExpired = -1
 
 // takePairToken spends the customer's pair-rate token for this send, or
 // snoozes the job until one is free: the sender waits its turn instead of

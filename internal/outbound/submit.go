@@ -196,7 +196,7 @@ func (s *Service) Submit(ctx context.Context, req Request) (domain.Message, erro
 		m := domain.Message{
 			WorkspaceID: req.WorkspaceID, ConversationID: convID, NumberID: num.ID, ContactID: contact.ID,
 			Direction: domain.Outbound, Type: req.Type, Text: summary(req), Payload: req.Body,
-			Status: domain.StatusQueued, ReplyTo: req.ReplyTo, SentBy: req.SentBy, Policy: decisionJSON(d),
+			Status: domain.StatusQueued, ReplyTo: req.ReplyTo, SentBy: req.SentBy, Policy: decisionJSON(d), ExpiresAt: req.NotAfter,
 		}
 		if req.Type == "text" {
 			m.Payload = nil

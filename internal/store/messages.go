@@ -9,16 +9,17 @@ import (
 	"github.com/gohavi/gohavi/internal/domain"
 )
 
-const messageCols = `id, workspace_id, conversation_id, number_id, contact_id, direction, type, text, payload, wamid, status, error_code, error_title, error_detail, reply_to, sent_by, ts, created_at, updated_at, policy`
+const messageCols = `id, workspace_id, conversation_id, number_id, contact_id, direction, type, text, payload, wamid, status, error_code, error_title, error_detail, reply_to, sent_by, ts, created_at, updated_at, policy, expires_at`
 
 func scanMessage(row interface{ Scan(...any) error }) (domain.Message, error) {
 	var m domain.Message
 	var dir, status string
 	var wamid sql.NullString
-	var ts, created, updated int64
+	var ts, created, updated, expires int64
 	var policy string
 	err := row.Scan(&m.ID, &m.WorkspaceID, &m.ConversationID, &m.NumberID, &m.ContactID, &dir, &m.Type, &m.Text, &m.Payload, &wamid, &status,
-		&m.ErrorCode, &m.ErrorTitle, &m.ErrorDetail, &m.ReplyTo, &m.SentBy, &ts, &created, &updated, &policy)
+		&m.ErrorCode, &m.ErrorTitle, &m.ErrorDetail, &m.ReplyTo, &m.SentBy, &ts, &created, &updated, &policy, &expires)
+	m.ExpiresAt = domain.FromMillis(expires)
 	if policy != "" {
 		m.Policy = []byte(policy)
 	}
@@ -47,7 +48,7 @@ func (tx *Tx) InsertMessage(ctx context.Context, m domain.Message) (out domain.M
 	}
 	out, err = scanMessage(tx.queryRow(ctx, qInsertMessage,
 		m.WorkspaceID, m.ConversationID, m.NumberID, m.ContactID, string(m.Direction), clean(m.Type), clean(m.Text), m.Payload, nullable(clean(m.WAMID)), string(m.Status), m.Status.Rank(),
-		m.ErrorCode, clean(m.ErrorTitle), clean(m.ErrorDetail), clean(m.ReplyTo), m.SentBy, ts, tx.now, string(m.Policy)))
+		m.ErrorCode, clean(m.ErrorTitle), clean(m.ErrorDetail), clean(m.ReplyTo), m.SentBy, ts, tx.now, string(m.Policy), domain.Millis(m.ExpiresAt)))
 	if domain.IsNotFound(err) {
 		return domain.Message{}, false, nil
 	}
@@ -55,8 +56,8 @@ func (tx *Tx) InsertMessage(ctx context.Context, m domain.Message) (out domain.M
 }
 
 var qInsertMessage = hot(`INSERT INTO messages(workspace_id, conversation_id, number_id, contact_id, direction, type, text, payload, wamid, status, status_rank,
-		error_code, error_title, error_detail, reply_to, sent_by, ts, created_at, updated_at, policy)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19)
+		error_code, error_title, error_detail, reply_to, sent_by, ts, created_at, updated_at, policy, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19, $20)
 		ON CONFLICT (number_id, wamid) WHERE wamid IS NOT NULL DO NOTHING
 		RETURNING ` + messageCols)
 
