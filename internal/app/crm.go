@@ -61,6 +61,9 @@ func (s *Server) crmEngine() *crmsync.Engine {
 // simulators under their own prefixes.
 func (s *Server) simHandler() http.Handler {
 	mux := http.NewServeMux()
+	if s.CalendlySim != nil {
+		mux.Handle("/calendly/", http.StripPrefix("/calendly", s.CalendlySim))
+	}
 	if c := s.CRMSims; c != nil {
 		if c.HubSpot != nil {
 			mux.Handle("/hubspot/", http.StripPrefix("/hubspot", c.HubSpot))

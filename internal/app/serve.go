@@ -14,6 +14,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/gohavi/gohavi/internal/appointments"
 	"github.com/gohavi/gohavi/internal/crmsync"
 	"github.com/gohavi/gohavi/internal/ingest"
 	"github.com/gohavi/gohavi/internal/jobs"
@@ -21,6 +22,7 @@ import (
 	"github.com/gohavi/gohavi/internal/numbers"
 	"github.com/gohavi/gohavi/internal/outbound"
 	"github.com/gohavi/gohavi/internal/realtime"
+	simcalendly "github.com/gohavi/gohavi/internal/sim/calendly"
 	"github.com/gohavi/gohavi/internal/sim/meta"
 	"github.com/gohavi/gohavi/internal/store"
 	"github.com/gohavi/gohavi/internal/templating"
@@ -31,18 +33,20 @@ import (
 // Server is a running gohavi node.
 type Server struct {
 	*Base
-	URL        string // where this node listens, e.g. http://127.0.0.1:8080
-	Hub        realtime.Hub
-	Jobs       *jobs.Jobs
-	Writer     *ingest.Writer
-	Applier    *ingest.Applier
-	Outbound   *outbound.Service
-	Numbers    *numbers.Service
-	Templating *templating.Service
-	Sim        *meta.Server
-	CRM        *crmsync.Engine
-	CRMSims    *sandboxCRMs // HubSpot and Zoho simulators in sandbox mode
-	Metrics    *metrics.Metrics
+	URL          string // where this node listens, e.g. http://127.0.0.1:8080
+	Hub          realtime.Hub
+	Jobs         *jobs.Jobs
+	Writer       *ingest.Writer
+	Applier      *ingest.Applier
+	Outbound     *outbound.Service
+	Numbers      *numbers.Service
+	Templating   *templating.Service
+	Sim          *meta.Server
+	CRM          *crmsync.Engine
+	CRMSims      *sandboxCRMs // HubSpot and Zoho simulators in sandbox mode
+	Appointments *appointments.Engine
+	CalendlySim  *simcalendly.Server // Calendly simulator in sandbox mode
+	Metrics      *metrics.Metrics
 
 	ln        net.Listener
 	http      *http.Server
@@ -119,6 +123,7 @@ func NewServer(ctx context.Context, b *Base) (_ *Server, err error) {
 	}
 	s.Outbound.Jobs = s.Jobs
 	s.CRM = s.crmEngine()
+	s.Appointments = s.appointmentsEngine()
 
 	d := web.Deps{
 		DB: b.DB, Hub: s.Hub, Writer: s.Writer, Outbound: s.Outbound, Numbers: s.Numbers, Templating: s.Templating, Metrics: s.Metrics,
@@ -126,7 +131,7 @@ func NewServer(ctx context.Context, b *Base) (_ *Server, err error) {
 		SecureCookies: len(b.Cfg.PublicURL) > 5 && b.Cfg.PublicURL[:5] == "https",
 		Sandbox:       b.Cfg.Sandbox, Ready: b.DB.Ping, Signup: signup,
 		KeywordsChanged: s.Applier.Keywords.Invalidate,
-		CRM:             s.CRM, PublicURL: b.Cfg.PublicURL,
+		CRM:             s.CRM, PublicURL: b.Cfg.PublicURL, Appointments: s.Appointments,
 	}
 	if b.Cfg.Sandbox && s.login != nil {
 		d.SandboxHint = "Sandbox login: " + s.login.Where
@@ -154,9 +159,10 @@ func (s *Server) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
-	wg.Add(3)
+	wg.Add(4)
 	go func() { defer wg.Done(); s.Applier.Run(workCtx) }()
 	go func() { defer wg.Done(); s.CRM.Run(workCtx) }()
+	go func() { defer wg.Done(); s.Appointments.Run(workCtx) }()
 	go func() { defer wg.Done(); s.housekeeping(workCtx) }()
 	var err error
 	if err = s.Jobs.Start(workCtx); err != nil {
@@ -230,6 +236,9 @@ func (s *Server) closeParts() {
 		s.Sim.Close()
 	}
 	s.CRMSims.close()
+	if s.CalendlySim != nil {
+		s.CalendlySim.Close()
+	}
 	if s.Hub != nil {
 		_ = s.Hub.Close()
 	}

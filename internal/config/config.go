@@ -49,6 +49,14 @@ type Config struct {
 	ZohoAccountsURL     string
 	ZohoClientID        string
 	ZohoClientSecret    string
+	// Calendly: API and OAuth hosts, the OAuth app, and the app's webhook
+	// signing key (subscriptions made with a personal access token are
+	// signed with a key GoHavi generates per connection).
+	CalendlyAPIURL       string
+	CalendlyAuthURL      string
+	CalendlyClientID     string
+	CalendlyClientSecret string
+	CalendlySigningKey   string
 }
 
 // Defaults.
@@ -110,6 +118,11 @@ func (c *Config) bindings() []binding {
 		{"GOHAVI_ZOHO_ACCOUNTS_URL", "zoho-accounts-url", "Zoho accounts server; API calls go to the api_domain it answers (sandbox: the simulator)", &c.ZohoAccountsURL, ""},
 		{"GOHAVI_ZOHO_CLIENT_ID", "zoho-client-id", "Zoho API console client id", &c.ZohoClientID, ""},
 		{"GOHAVI_ZOHO_CLIENT_SECRET", "zoho-client-secret", "Zoho API console client secret", &c.ZohoClientSecret, ""},
+		{"GOHAVI_CALENDLY_API_URL", "calendly-api-url", "Calendly API base URL (sandbox: the simulator)", &c.CalendlyAPIURL, ""},
+		{"GOHAVI_CALENDLY_AUTH_URL", "calendly-auth-url", "Calendly OAuth host (sandbox: the simulator)", &c.CalendlyAuthURL, ""},
+		{"GOHAVI_CALENDLY_CLIENT_ID", "calendly-client-id", "Calendly OAuth app client id (optional: personal access tokens need none)", &c.CalendlyClientID, ""},
+		{"GOHAVI_CALENDLY_CLIENT_SECRET", "calendly-client-secret", "Calendly OAuth app client secret", &c.CalendlyClientSecret, ""},
+		{"GOHAVI_CALENDLY_WEBHOOK_SIGNING_KEY", "calendly-webhook-signing-key", "the Calendly OAuth app's webhook signing key", &c.CalendlySigningKey, ""},
 	}
 }
 
@@ -188,7 +201,8 @@ func (c Config) Validate() error {
 			return fmt.Errorf("config: GOHAVI_PUBLIC_URL=%q is not an http(s) URL", c.PublicURL)
 		}
 	}
-	for env, v := range map[string]string{"GOHAVI_HUBSPOT_API_URL": c.HubSpotAPIURL, "GOHAVI_HUBSPOT_AUTH_URL": c.HubSpotAuthURL, "GOHAVI_ZOHO_ACCOUNTS_URL": c.ZohoAccountsURL} {
+	for env, v := range map[string]string{"GOHAVI_HUBSPOT_API_URL": c.HubSpotAPIURL, "GOHAVI_HUBSPOT_AUTH_URL": c.HubSpotAuthURL, "GOHAVI_ZOHO_ACCOUNTS_URL": c.ZohoAccountsURL,
+		"GOHAVI_CALENDLY_API_URL": c.CalendlyAPIURL, "GOHAVI_CALENDLY_AUTH_URL": c.CalendlyAuthURL} {
 		if u, err := url.Parse(v); v != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
 			return fmt.Errorf("config: %s=%q is not an http(s) URL", env, v)
 		}
@@ -248,5 +262,6 @@ func (c Config) Summary() []any {
 	return []any{"addr", c.Addr, "database", db, "sandbox", c.Sandbox, "graph", c.GraphBaseURL + "/" + c.GraphVersion,
 		"public_url", c.PublicURL, "secret_key", mask(c.SecretKey), "meta_app_secret", mask(c.MetaAppSecret), "verify_token", mask(c.MetaVerifyToken),
 		"hubspot", cmp.Or(c.HubSpotAPIURL, "default"), "hubspot_client_secret", mask(c.HubSpotClientSecret), "zoho_accounts", cmp.Or(c.ZohoAccountsURL, "default"),
-		"zoho_client_secret", mask(c.ZohoClientSecret)}
+		"zoho_client_secret", mask(c.ZohoClientSecret), "calendly", cmp.Or(c.CalendlyAPIURL, "default"), "calendly_client_secret", mask(c.CalendlyClientSecret),
+		"calendly_signing_key", mask(c.CalendlySigningKey)}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gohavi/gohavi/internal/domain"
 	"github.com/gohavi/gohavi/internal/outbound"
 	"github.com/gohavi/gohavi/internal/store"
+	"github.com/gohavi/gohavi/internal/templates"
 )
 
 // RuleParams is a rule's parameter expressions.
@@ -185,7 +186,7 @@ func (p *pass) prepare(ctx context.Context, r store.CRMRule, dealID, contactID s
 			"name": joinName(c.FirstName, c.LastName)})}
 	params := make([]string, len(exprs))
 	for i, e := range exprs {
-		params[i] = render(e, vars)
+		params[i] = templates.Fill(e, vars)
 	}
 	body, _ := json.Marshal(map[string]any{"name": r.TemplateName, "language": r.TemplateLanguage, "parameters": params})
 	num := r.NumberID

@@ -7,6 +7,7 @@ import (
 	"github.com/gohavi/gohavi/internal/crm"
 	"github.com/gohavi/gohavi/internal/domain"
 	"github.com/gohavi/gohavi/internal/store"
+	"github.com/gohavi/gohavi/internal/templates"
 )
 
 // ensureLink returns the CRM contact behind a phone, finding or creating
@@ -87,38 +88,11 @@ func (p *pass) lead(ctx context.Context, phone, name, module string) (crm.Lead, 
 		vars["opt_in"] = "true"
 	}
 	for field, expr := range p.settings.Fields {
-		if v := render(expr, map[string]map[string]string{"contact": vars}); v != "" {
+		if v := templates.Fill(expr, map[string]map[string]string{"contact": vars}); v != "" {
 			l.Fields[field] = v
 		}
 	}
 	return l, nil
-}
-
-// render fills {{scope.name}} (with an optional |fallback) from vars;
-// anything else is kept as written.
-func render(expr string, vars map[string]map[string]string) string {
-	var b strings.Builder
-	for {
-		i := strings.Index(expr, "{{")
-		if i < 0 {
-			b.WriteString(expr)
-			return strings.TrimSpace(b.String())
-		}
-		j := strings.Index(expr[i:], "}}")
-		if j < 0 {
-			b.WriteString(expr)
-			return strings.TrimSpace(b.String())
-		}
-		b.WriteString(expr[:i])
-		ref, fallback, _ := strings.Cut(strings.TrimSpace(expr[i+2:i+j]), "|")
-		scope, name, _ := strings.Cut(strings.TrimSpace(ref), ".")
-		v := vars[strings.TrimSpace(scope)][strings.TrimSpace(name)]
-		if strings.TrimSpace(v) == "" {
-			v = strings.TrimSpace(fallback)
-		}
-		b.WriteString(v)
-		expr = expr[i+j+2:]
-	}
 }
 
 // refs lists the property names expressions read from a scope, so the CRM

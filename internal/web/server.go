@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/gohavi/gohavi/internal/appointments"
 	"github.com/gohavi/gohavi/internal/crmsync"
 	"github.com/gohavi/gohavi/internal/domain"
 	"github.com/gohavi/gohavi/internal/ingest"
@@ -41,8 +42,9 @@ type Deps struct {
 	Sim           http.Handler // the in-process simulator, mounted at /sim/ in sandbox mode
 	Signup        SignupConfig // what the Connect page needs for Embedded Signup
 	Ready         func(ctx context.Context) error
-	CRM           *crmsync.Engine // HubSpot and Zoho sync (nil: integrations off)
-	PublicURL     string          // where outside services reach this server ("" = the request's host)
+	CRM           *crmsync.Engine      // HubSpot and Zoho sync (nil: integrations off)
+	Appointments  *appointments.Engine // Calendly bookings and reminders (nil: off)
+	PublicURL     string               // where outside services reach this server ("" = the request's host)
 	// KeywordsChanged, if set, is told after a workspace's keywords change
 	// so this node's applier stops using its cached copy.
 	KeywordsChanged func(workspaceID int64)
@@ -72,6 +74,8 @@ func New(d Deps) (http.Handler, error) {
 	mux.HandleFunc("POST /webhooks/zoho", s.zohoWebhook)
 	mux.HandleFunc("POST /webhooks/{provider}/workflow", s.workflowWebhook)
 	mux.HandleFunc("GET /integrations/{provider}/callback", s.integrationCallback)
+	mux.HandleFunc("GET /integrations/calendly/callback", s.calendlyCallback)
+	mux.HandleFunc("POST /webhooks/calendly/hook/{key}", s.calendlyWebhook)
 
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticCache(http.FileServerFS(ui.Static()))))
 	mux.HandleFunc("GET /login", s.loginPage)
@@ -122,6 +126,7 @@ func New(d Deps) (http.Handler, error) {
 	api("POST /api/v1/templates/lint", s.lintTemplate)
 	api("POST /api/v1/templates/sync", s.syncTemplates)
 	api("GET /api/v1/templates/{id}", s.getTemplate)
+	api("POST /api/v1/templates/{id}/ttl", s.setTemplateTTL)
 	api("POST /api/v1/templates/{id}/preview", s.previewTemplate)
 	api("POST /api/v1/contacts", s.createContact)
 	api("GET /api/v1/contacts/{id}", s.getContact)
@@ -130,6 +135,14 @@ func New(d Deps) (http.Handler, error) {
 	api("GET /api/v1/contacts/{id}/consent.csv", s.consentCSV)
 	api("GET /api/v1/contacts/{id}/crm", s.contactCRM)
 	api("GET /api/v1/integrations", s.listIntegrations)
+	api("POST /api/v1/integrations/calendly", s.connectCalendly)
+	api("GET /api/v1/integrations/calendly", s.getCalendly)
+	api("DELETE /api/v1/integrations/calendly", s.disconnectCalendly)
+	api("POST /api/v1/integrations/calendly/authorize", s.authorizeCalendly)
+	api("PUT /api/v1/integrations/calendly/settings", s.putCalendlySettings)
+	api("POST /api/v1/integrations/calendly/subscription", s.resubscribeCalendly)
+	api("GET /api/v1/appointments", s.listAppointments)
+	api("GET /api/v1/appointments/{id}", s.getAppointment)
 	api("POST /api/v1/integrations/hubspot", s.connectHubSpot)
 	api("POST /api/v1/integrations/zoho", s.connectZoho)
 	api("GET /api/v1/integrations/{provider}/authorize", s.authorizeIntegration)
