@@ -303,3 +303,35 @@ func TestNoPhoneAndNoConsent(t *testing.T) {
 		}
 	})
 }
+
+// When Calendly cannot confirm the event is still on, the reminder waits
+// and asks again (a 429 for as long as Calendly says, an outage a few
+// times), then goes once.
+func TestRecheckWaitsForCalendly(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *domain.FakeClock) {
+		e := newEnv(t, db, clock)
+		e.connect(t, settings())
+		start := clock.Now().Add(72 * time.Hour)
+		e.book(t, start)
+		e.pass(t)
+		clock.Set(start.Add(-24 * time.Hour))
+		e.cal.FailAPI(1, 429)
+		e.pass(t)
+		if n := len(e.sent(t, waID(1))); n != 1 {
+			t.Fatalf("sent while throttled: %d", n)
+		}
+		clock.Advance(2 * time.Second) // the simulator's X-RateLimit-Reset is 1 s
+		e.cal.FailAPI(2, 503)
+		e.pass(t)
+		clock.Advance(31 * time.Second)
+		e.pass(t)
+		if n := len(e.sent(t, waID(1))); n != 1 {
+			t.Fatalf("sent during the outage: %d", n)
+		}
+		clock.Advance(31 * time.Second)
+		e.pass(t)
+		if got := names(e.sent(t, waID(1))); !slices.Equal(got, []string{"demo_confirmed", "demo_reminder"}) {
+			t.Fatalf("after the outage: %v", got)
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/gohavi/gohavi/internal/calendly"
 	"github.com/gohavi/gohavi/internal/domain"
@@ -104,8 +105,12 @@ func (e *Engine) sendOne(ctx context.Context, m store.BookingMessage) bool {
 
 // later leaves a message for a later pass, noting why.
 func (e *Engine) later(ctx context.Context, m store.BookingMessage, why string) bool {
+	return e.laterBy(ctx, m, retryCheck, why)
+}
+
+func (e *Engine) laterBy(ctx context.Context, m store.BookingMessage, d time.Duration, why string) bool {
 	e.Log.Warn("calendly: message held back", "id", m.ID, "reason", why)
-	_ = e.DB.DelayBookingMessage(ctx, m.ID, e.Node, domain.Millis(e.Clock.Now().Add(retryCheck)), why)
+	_ = e.DB.DelayBookingMessage(ctx, m.ID, e.Node, domain.Millis(e.Clock.Now().Add(d)), why)
 	return false
 }
 
@@ -136,7 +141,12 @@ func (e *Engine) recheck(ctx context.Context, c store.CalendlyConnection, b stor
 	case err == nil:
 		return false, false
 	}
-	// Calendly is unreachable or refusing: wait while there is time.
+	// Calendly is unreachable, throttling or refusing: wait while there is
+	// time (a burst of reminders can exceed 500 calls a minute).
+	var ce *calendly.Error
+	if errors.As(err, &ce) && ce.Kind == calendly.KindRateLimited && b.StartAt.Sub(e.Clock.Now()) > ce.RetryAfter+retryCheck {
+		return e.laterBy(ctx, m, ce.RetryAfter, "Calendly asked GoHavi to slow down; checking the event again shortly."), true
+	}
 	if m.Attempts < 5 && b.StartAt.Sub(e.Clock.Now()) > 2*retryCheck {
 		return e.later(ctx, m, "Checking the event in Calendly failed ("+err.Error()+"); trying again."), true
 	}
