@@ -139,7 +139,8 @@ func (e *Engine) subscribe(ctx context.Context, token string, c store.CalendlyCo
 }
 
 // Resubscribe makes the webhook subscription again, for one Calendly
-// disabled after 24 hours of failed deliveries (or one deleted by hand).
+// disabled after 24 hours of failed deliveries (or one deleted by hand),
+// then catches up on bookings made while it was down.
 func (e *Engine) Resubscribe(ctx context.Context, workspaceID int64) (store.CalendlyConnection, error) {
 	e.init()
 	c, err := e.DB.CalendlyConnection(ctx, workspaceID)
@@ -160,7 +161,17 @@ func (e *Engine) Resubscribe(ctx context.Context, workspaceID int64) (store.Cale
 		return c, err
 	}
 	var s *Settings
-	return e.connect(ctx, workspaceID, c.Auth, t, c.Scope, s)
+	c, err = e.connect(ctx, workspaceID, c.Auth, t, c.Scope, s)
+	if err != nil {
+		return c, err
+	}
+	if n, err := e.reconcile(ctx, c); err != nil {
+		e.Log.Warn("calendly: catching up on bookings made while the subscription was down", "err", err)
+	} else if n > 0 {
+		e.Log.Info("calendly: caught up on bookings made while the subscription was down", "bookings", n)
+		e.Wake()
+	}
+	return c, nil
 }
 
 // Disconnect deletes the subscription (best effort) and the connection

@@ -134,6 +134,9 @@ func TestDisabledSubscription(t *testing.T) {
 			t.Fatalf("appointment %+v", a)
 		}
 
+		// Booked while the subscription was down: no webhook reaches GoHavi,
+		// but re-creating the subscription catches up on it.
+		missed := e.book(t, clock.Now().Add(30*time.Hour))
 		if code := e.call(t, "POST", "/api/v1/integrations/calendly/subscription", nil, &view); code != 200 || view.Subscription.State != "active" {
 			t.Fatalf("re-create: %d %+v", code, view)
 		}
@@ -143,7 +146,13 @@ func TestDisabledSubscription(t *testing.T) {
 		e.book(t, clock.Now().Add(48*time.Hour))
 		e.pass(t)
 		if got := names(e.sent(t, waID(2))); !slices.Equal(got, []string{"demo_confirmed"}) {
+			t.Fatalf("the booking missed while down: %v (%s)", got, missed.URI)
+		}
+		if got := names(e.sent(t, waID(3))); !slices.Equal(got, []string{"demo_confirmed"}) {
 			t.Fatalf("after re-create: %v", got)
+		}
+		if a := e.appointment(t, "+"+waID(2)); a.kinds()["reminder_1h"] != "scheduled" {
+			t.Fatalf("caught-up booking %+v", a)
 		}
 	})
 }

@@ -278,3 +278,41 @@ func (c *Client) EventTypes(ctx context.Context, token, user string) ([]EventTyp
 	})
 	return all, err
 }
+
+// Events lists scheduled events of a user (or, with user empty, of the
+// organisation) starting at or after from.
+func (c *Client) Events(ctx context.Context, token, organization, user string, from time.Time, status string) ([]Event, error) {
+	q := url.Values{"min_start_time": {from.UTC().Format(time.RFC3339)}, "count": {"100"}, "sort": {"start_time:asc"}}
+	if user != "" {
+		q.Set("user", user)
+	} else {
+		q.Set("organization", organization)
+	}
+	if status != "" {
+		q.Set("status", status)
+	}
+	var all []Event
+	err := c.pages(ctx, token, "/scheduled_events?"+q.Encode(), func(raw json.RawMessage) error {
+		var page []Event
+		err := json.Unmarshal(raw, &page)
+		all = append(all, page...)
+		return err
+	})
+	return all, err
+}
+
+// Invitees lists an event's invitees with the given status ("" for all).
+func (c *Client) Invitees(ctx context.Context, token, eventURI, status string) ([]Invitee, error) {
+	q := url.Values{"count": {"100"}}
+	if status != "" {
+		q.Set("status", status)
+	}
+	var all []Invitee
+	err := c.pages(ctx, token, strings.TrimRight(eventURI, "/")+"/invitees?"+q.Encode(), func(raw json.RawMessage) error {
+		var page []Invitee
+		err := json.Unmarshal(raw, &page)
+		all = append(all, page...)
+		return err
+	})
+	return all, err
+}
