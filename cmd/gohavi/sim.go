@@ -57,7 +57,12 @@ func simCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(st
 	fmt.Fprintf(stdout, "number %s\n", line)
 	fmt.Fprintf(stdout, "graph base URL %s (phone page %s/_sim/phone)\n", url, url)
 	fmt.Fprintf(stdout, "simulator listening on %s\n", url)
-	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	return serveSim(ctx, ln, s.Handler())
+}
+
+// serveSim serves a simulator on ln until ctx ends, then shuts it down.
+func serveSim(ctx context.Context, ln net.Listener, h http.Handler) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

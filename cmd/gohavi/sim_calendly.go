@@ -2,15 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
-	"time"
 
 	simcalendly "github.com/gohavi/gohavi/internal/sim/calendly"
 )
@@ -45,15 +42,5 @@ func simCalendlyCmd(ctx context.Context, args []string, stdout io.Writer, getenv
 	fmt.Fprintf(stdout, "personal access token %s\n", u.Token)
 	fmt.Fprintf(stdout, "OAuth client id %s; control API %s/_sim/ (book, cancel, reschedule, …)\n", *id, url)
 	fmt.Fprintf(stdout, "simulator listening on %s\n", url)
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-	}()
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return serveSim(ctx, ln, s)
 }

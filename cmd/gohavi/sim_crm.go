@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"time"
 
 	simhubspot "github.com/gohavi/gohavi/internal/sim/hubspot"
 	simzoho "github.com/gohavi/gohavi/internal/sim/zoho"
@@ -61,15 +59,5 @@ func simCRMCmd(ctx context.Context, which string, args []string, stdout io.Write
 		fmt.Fprintf(stdout, "Zoho accounts server and api_domain %s (GOHAVI_ZOHO_ACCOUNTS_URL)\n", url)
 	}
 	fmt.Fprintf(stdout, "simulator listening on %s\n", url)
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-	}()
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return serveSim(ctx, ln, h)
 }

@@ -13,14 +13,13 @@ package appointments
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/gohavi/gohavi/internal/calendly"
 	"github.com/gohavi/gohavi/internal/domain"
+	"github.com/gohavi/gohavi/internal/loop"
 	"github.com/gohavi/gohavi/internal/outbound"
 	"github.com/gohavi/gohavi/internal/secret"
 	"github.com/gohavi/gohavi/internal/store"
@@ -50,8 +49,8 @@ type Engine struct {
 	// Node names this process in leases (random when empty).
 	Node string
 
-	once sync.Once
-	wake chan struct{}
+	once  sync.Once
+	waker loop.Waker
 }
 
 const (
@@ -63,14 +62,8 @@ const (
 
 func (e *Engine) init() {
 	e.once.Do(func() {
-		e.wake = make(chan struct{}, 1)
-		if e.Interval <= 0 {
-			e.Interval = time.Second
-		}
 		if e.Node == "" {
-			b := make([]byte, 6)
-			_, _ = rand.Read(b)
-			e.Node = "node-" + hex.EncodeToString(b)
+			e.Node = loop.NodeName()
 		}
 		if e.Log == nil {
 			e.Log = slog.Default()
@@ -79,28 +72,12 @@ func (e *Engine) init() {
 }
 
 // Wake makes Run look for work now (a delivery was just stored).
-func (e *Engine) Wake() {
-	e.init()
-	select {
-	case e.wake <- struct{}{}:
-	default:
-	}
-}
+func (e *Engine) Wake() { e.waker.Wake() }
 
 // Run works until ctx ends.
 func (e *Engine) Run(ctx context.Context) {
 	e.init()
-	t := time.NewTicker(e.Interval)
-	defer t.Stop()
-	for {
-		e.Pass(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-e.wake:
-		}
-	}
+	loop.Run(ctx, e.Interval, &e.waker, func(ctx context.Context) { e.Pass(ctx) })
 }
 
 // Pass applies stored deliveries, sends what is due, looks at replies and

@@ -13,8 +13,6 @@ package crmsync
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
 	"math"
 	"net/http"
@@ -23,6 +21,7 @@ import (
 
 	"github.com/gohavi/gohavi/internal/crm"
 	"github.com/gohavi/gohavi/internal/domain"
+	"github.com/gohavi/gohavi/internal/loop"
 	"github.com/gohavi/gohavi/internal/outbound"
 	"github.com/gohavi/gohavi/internal/policy"
 	"github.com/gohavi/gohavi/internal/secret"
@@ -64,7 +63,7 @@ type Engine struct {
 	Node string
 
 	once       sync.Once
-	wake       chan struct{}
+	waker      loop.Waker
 	mu         sync.Mutex
 	clients    map[int64]*connClient
 	watchRetry map[int64]time.Time // Zoho channels that failed: not before
@@ -78,16 +77,10 @@ const (
 
 func (e *Engine) init() {
 	e.once.Do(func() {
-		e.wake = make(chan struct{}, 1)
 		e.clients = map[int64]*connClient{}
 		e.watchRetry = map[int64]time.Time{}
 		if e.Node == "" {
-			b := make([]byte, 6)
-			_, _ = rand.Read(b)
-			e.Node = hex.EncodeToString(b)
-		}
-		if e.Interval <= 0 {
-			e.Interval = time.Second
+			e.Node = loop.NodeName()
 		}
 		if e.Log == nil {
 			e.Log = slog.Default()
@@ -97,28 +90,12 @@ func (e *Engine) init() {
 
 // Wake asks the engine to look for work now (a webhook was stored, a
 // message arrived).
-func (e *Engine) Wake() {
-	e.init()
-	select {
-	case e.wake <- struct{}{}:
-	default:
-	}
-}
+func (e *Engine) Wake() { e.waker.Wake() }
 
 // Run works connections until ctx ends.
 func (e *Engine) Run(ctx context.Context) {
 	e.init()
-	t := time.NewTicker(e.Interval)
-	defer t.Stop()
-	for {
-		e.Pass(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-e.wake:
-		}
-	}
+	loop.Run(ctx, e.Interval, &e.waker, func(ctx context.Context) { e.Pass(ctx) })
 }
 
 // Pass works every due connection once: acted-on webhooks, queued sends,
