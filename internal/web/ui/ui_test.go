@@ -82,7 +82,8 @@ func TestInboxPage(t *testing.T) {
 
 // Every /static/ URL the pages use must exist in Static().
 func TestAssetsExist(t *testing.T) {
-	html := render(t, "login.html", LoginPage{}) + render(t, "inbox.html", InboxPage{Sandbox: true}) + render(t, "compliance.html", InboxPage{})
+	html := render(t, "login.html", LoginPage{}) + render(t, "inbox.html", InboxPage{Sandbox: true}) + render(t, "compliance.html", InboxPage{}) +
+		render(t, "appointments.html", InboxPage{Sandbox: true}) + render(t, "integrations.html", InboxPage{Sandbox: true})
 	refs := regexp.MustCompile(`/static/([\w.-]+)\?v=`).FindAllStringSubmatch(html, -1)
 	if len(refs) < 3 {
 		t.Fatalf("found only %d asset references", len(refs))
@@ -128,7 +129,8 @@ func TestCompliancePage(t *testing.T) {
 }
 
 func TestStatic(t *testing.T) {
-	for _, name := range []string{"app.css", "inbox.js", "api.js", "picker.js", "compliance.js", "favicon.svg"} {
+	for _, name := range []string{"app.css", "inbox.js", "api.js", "picker.js", "compliance.js", "favicon.svg",
+		"appointments.js", "integrations-calendly.js", "calendly-settings.js"} {
 		b, err := fs.ReadFile(Static(), name)
 		if err != nil {
 			t.Fatalf("static %s: %v", name, err)
@@ -140,4 +142,44 @@ func TestStatic(t *testing.T) {
 	if v := Version(); len(v) != 12 {
 		t.Errorf("Version() = %q", v)
 	}
+}
+
+// Every page links every other, the current one marked.
+func TestNav(t *testing.T) {
+	pages := map[string]string{"inbox.html": "/", "appointments.html": "/appointments", "compliance.html": "/compliance",
+		"numbers.html": "/numbers", "numbers_connect.html": "/numbers", "integrations.html": "/integrations"}
+	for page, current := range pages {
+		html := render(t, page, InboxPage{})
+		for _, href := range []string{"/", "/appointments", "/compliance", "/numbers", "/integrations"} {
+			contains(t, page, html, `href="`+href+`"`)
+		}
+		if n := strings.Count(html, `aria-current="page"`); n != 1 {
+			t.Errorf("%s: %d links marked current", page, n)
+		}
+		contains(t, page, html, `href="`+current+`" aria-current="page"`)
+	}
+}
+
+func TestAppointmentsPage(t *testing.T) {
+	data := InboxPage{UserName: "Olivia <Owner>", UserRole: "owner", WorkspaceName: "Acme & Co", WorkspaceSlug: "acme", Sandbox: true}
+	html := render(t, "appointments.html", data)
+	contains(t, "appointments", html,
+		`<script type="module" src="/static/appointments.js?v=`, `<a id="nav-appointments" href="/appointments" aria-current="page"`,
+		`id="appointments-list"`, `id="appointments-connect"`, `id="appointments-problems"`, `id="appointments-error"`,
+		`data-sandbox="true"`, `<form id="book-form"`, `id="book-phone"`, `id="book-hours"`, `id="book-optin"`, `id="book-submit"`,
+		"Olivia &lt;Owner&gt;", "Acme &amp; Co")
+	absent(t, "appointments", html, "<script>", "style=")
+
+	data.Sandbox = false
+	html = render(t, "appointments.html", data)
+	absent(t, "appointments (live)", html, "book-form", "data-sandbox")
+
+	html = render(t, "integrations.html", InboxPage{Sandbox: true})
+	contains(t, "integrations", html, `<section id="calendly"`, `/static/integrations-calendly.js?v=`)
+
+	b, err := fs.ReadFile(Static(), "appointments.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	contains(t, "appointments.js", string(b), `"/api/v1/appointments?limit=200"`, `"/sim/calendly/_sim"`, "dataset.status", "dataset.kind")
 }

@@ -14,7 +14,7 @@ const { base, prov, call, errorBox, button, tag, statusLine, sayIn } = panels;
 const canManage = ui.canManage();
 
 const PROVIDERS = [{ id: "hubspot", name: "HubSpot" }, { id: "zoho", name: "Zoho CRM" }];
-const NAMES = { hubspot: "HubSpot", zoho: "Zoho CRM" };
+const NAMES = { hubspot: "HubSpot", zoho: "Zoho CRM", calendly: "Calendly" };
 const cards = new Map(); // provider id → {conn, card, log}
 
 function say(text, kind) {
@@ -312,13 +312,14 @@ function urlNotice() {
   const ok = q.get("connected"), err = q.get("error");
   const box = $("integrations-notice");
   if (ok) {
-    box.textContent = `Connected to ${NAMES[ok] || ok}. New customers, messages and deal stages sync from now on.`;
+    box.textContent = ok === "calendly" ? "Connected to Calendly. New bookings get their WhatsApp confirmation and reminders from now on."
+      : `Connected to ${NAMES[ok] || ok}. New customers, messages and deal stages sync from now on.`;
     box.dataset.kind = "success";
     box.dataset.provider = ok;
     box.hidden = false;
   } else if (err) {
     box.setAttribute("role", "alert");
-    box.replaceChildren(el("strong", null, "The CRM was not connected. "), el("span", "remedy", err));
+    box.replaceChildren(el("strong", null, "Not connected. "), el("span", "remedy", err));
     box.dataset.kind = "error";
     box.hidden = false;
   }
