@@ -130,6 +130,7 @@ func New(d Deps) (http.Handler, error) {
 	api("POST /api/v1/templates/{id}/ttl", s.setTemplateTTL)
 	api("POST /api/v1/templates/{id}/preview", s.previewTemplate)
 	api("POST /api/v1/contacts", s.createContact)
+	api("POST /api/v1/contacts/import", s.importContacts)
 	api("GET /api/v1/contacts/{id}", s.getContact)
 	api("POST /api/v1/contacts/{id}/consent", s.addConsent)
 	api("GET /api/v1/contacts/{id}/consent", s.listConsent)
