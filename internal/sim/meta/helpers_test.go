@@ -153,7 +153,9 @@ func statusNames(st []map[string]any) string {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(3 * time.Second)
+	// Generous: under the race detector on a loaded 2-core machine a
+	// webhook can take seconds; a passing wait returns at once anyway.
+	deadline := time.Now().Add(15 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
