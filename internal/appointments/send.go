@@ -221,8 +221,8 @@ func (e *Engine) templateSpec(ctx context.Context, workspaceID, numberID int64, 
 	if err != nil {
 		return templates.Spec{}, false
 	}
-	tt := templates.Template{Name: st.Name, Language: st.Language, Category: templates.Category(st.Category), ParameterFormat: templates.ParameterFormat(st.ParameterFormat)}
-	if json.Unmarshal(st.Components, &tt.Components) != nil {
+	tt, err := templates.FromStored(st)
+	if err != nil {
 		return templates.Spec{}, false
 	}
 	return tt.Params(), true

@@ -63,8 +63,8 @@ func (s *Service) templateFacts(ctx context.Context, num domain.Number, body jso
 		return nil, nil, err
 	}
 	pt := &policy.Template{Name: stored.Name, Language: stored.Language, Category: stored.Category, Status: stored.Status, PausedUntil: stored.PausedUntil}
-	t := templates.Template{Name: stored.Name, Language: stored.Language, Category: templates.Category(stored.Category), ParameterFormat: templates.ParameterFormat(stored.ParameterFormat)}
-	if err := json.Unmarshal(stored.Components, &t.Components); err != nil {
+	t, err := templates.FromStored(stored)
+	if err != nil {
 		return pt, nil, err
 	}
 	comps, err := templates.Components(t, templates.SendParams{Header: r.Header, Body: r.Parameters, BodyNamed: r.Named, Buttons: r.Buttons})

@@ -31,18 +31,6 @@ type previewView struct {
 	Suggested    json.RawMessage `json:"suggested,omitempty"`
 }
 
-// storedTemplate turns a stored template into the templates package's form.
-func storedTemplate(st domain.Template) (templates.Template, error) {
-	t := templates.Template{Name: st.Name, Language: st.Language, Category: templates.Category(st.Category),
-		Status: templates.Status(st.Status), ParameterFormat: templates.ParameterFormat(st.ParameterFormat)}
-	if len(st.Components) > 0 {
-		if err := json.Unmarshal(st.Components, &t.Components); err != nil {
-			return t, domain.Errorf(domain.CodeInternal, "Sync the templates again: POST /api/v1/templates/sync.", "stored template %d has unreadable components", st.ID)
-		}
-	}
-	return t, nil
-}
-
 func (s *server) previewTemplate(w http.ResponseWriter, r *http.Request, p domain.Principal) {
 	id, err := pathID(r)
 	if err != nil {
@@ -59,7 +47,7 @@ func (s *server) previewTemplate(w http.ResponseWriter, r *http.Request, p domai
 		writeError(w, r, err)
 		return
 	}
-	t, err := storedTemplate(st)
+	t, err := templates.FromStored(st)
 	if err != nil {
 		writeError(w, r, err)
 		return
