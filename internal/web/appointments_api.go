@@ -1,10 +1,7 @@
 package web
 
 import (
-	"errors"
-	"io"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/gohavi/gohavi/internal/appointments"
@@ -110,16 +107,7 @@ func (s *server) calendlyCallback(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		_, err = s.Appointments.CompleteOAuth(r.Context(), q.Get("state"), q.Get("code"))
 	}
-	target := "/integrations?connected=calendly"
-	if err != nil {
-		var de *domain.Error
-		if !errors.As(err, &de) {
-			logFrom(r).Error("calendly oauth callback", "err", err)
-			de = &domain.Error{Message: "internal error"}
-		}
-		target = "/integrations?error=" + url.QueryEscape(de.Message+" "+de.Remedy)
-	}
-	http.Redirect(w, r, target, http.StatusSeeOther)
+	oauthDone(w, r, "calendly", err)
 }
 
 // calendlyConnection is the workspace's connection, or a not-found that
@@ -195,27 +183,12 @@ func (s *server) calendlyWebhook(w http.ResponseWriter, r *http.Request) {
 	err := s.calendlyReady()
 	var body []byte
 	if err == nil {
-		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, maxCalendlyBody))
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			err = domain.Errorf(domain.CodeTooLarge, "Calendly deliveries are far smaller; this did not come from Calendly.", "webhook body larger than %d bytes", maxCalendlyBody)
-		} else if err != nil {
-			err = domain.Errorf(domain.CodeInvalidArgument, "Retry the delivery.", "could not read the webhook body")
-		}
+		body, err = readWebhook(w, r, maxCalendlyBody, "Calendly")
 	}
 	if err == nil {
 		err = s.Appointments.Receive(r.Context(), r.PathValue("key"), body, r.Header.Get("Calendly-Webhook-Signature"))
 	}
-	if err != nil {
-		var de *domain.Error
-		if !errors.As(err, &de) {
-			logFrom(r).Error("calendly webhook not stored", "err", err)
-			err = domain.Errorf(domain.CodeUnavailable, "Calendly retries automatically.", "webhook could not be stored")
-		}
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]bool{"stored": true})
+	webhookStored(w, r, 1, err, "Calendly")
 }
 
 type appointmentMessage struct {

@@ -18,25 +18,36 @@ func (s *server) readCRMWebhook(w http.ResponseWriter, r *http.Request) ([]byte,
 	if err := s.crmReady(); err != nil {
 		return nil, err
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCRMWebhookBody))
+	return readWebhook(w, r, maxCRMWebhookBody, "the CRM")
+}
+
+// readWebhook reads a webhook body of at most limit bytes; sender names
+// who sends it, for the error.
+func readWebhook(w http.ResponseWriter, r *http.Request, limit int64, sender string) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, domain.Errorf(domain.CodeTooLarge, "CRM webhooks are far smaller; this did not come from the CRM.", "webhook body larger than %d bytes", maxCRMWebhookBody)
+			return nil, domain.Errorf(domain.CodeTooLarge, "Webhooks from "+sender+" are far smaller; this did not come from "+sender+".", "webhook body larger than %d bytes", limit)
 		}
 		return nil, domain.Errorf(domain.CodeInvalidArgument, "Retry the delivery.", "could not read the webhook body")
 	}
 	return body, nil
 }
 
-// crmStored answers a CRM once its events are committed; a storage
-// failure is a 503, so the CRM delivers again.
+// crmStored answers a CRM once its events are committed.
 func crmStored(w http.ResponseWriter, r *http.Request, n int, err error) {
+	webhookStored(w, r, n, err, "The CRM")
+}
+
+// webhookStored answers a sender once its delivery is committed; a
+// storage failure is a 503, so the sender delivers again.
+func webhookStored(w http.ResponseWriter, r *http.Request, n int, err error, sender string) {
 	if err != nil {
 		var de *domain.Error
 		if !errors.As(err, &de) {
-			logFrom(r).Error("crm webhook not stored", "err", err)
-			err = domain.Errorf(domain.CodeUnavailable, "The CRM retries automatically.", "webhook could not be stored")
+			logFrom(r).Error("webhook not stored", "sender", sender, "err", err)
+			err = domain.Errorf(domain.CodeUnavailable, sender+" retries automatically.", "webhook could not be stored")
 		}
 		writeError(w, r, err)
 		return

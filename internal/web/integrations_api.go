@@ -196,11 +196,17 @@ func (s *server) integrationCallback(w http.ResponseWriter, r *http.Request) {
 	if err = firstErr(err, s.crmReady()); err == nil {
 		_, err = s.CRM.CompleteOAuth(r.Context(), prov, q.Get("state"), q.Get("code"), q.Get("accounts-server"))
 	}
-	target := "/integrations?connected=" + prov
+	oauthDone(w, r, prov, err)
+}
+
+// oauthDone sends the person back to the Integrations page after an OAuth
+// redirect, saying what was connected or what went wrong.
+func oauthDone(w http.ResponseWriter, r *http.Request, provider string, err error) {
+	target := "/integrations?connected=" + provider
 	if err != nil {
 		var de *domain.Error
 		if !errors.As(err, &de) {
-			logFrom(r).Error("crm oauth callback", "err", err)
+			logFrom(r).Error("oauth callback", "provider", provider, "err", err)
 			de = &domain.Error{Message: "internal error"}
 		}
 		target = "/integrations?error=" + url.QueryEscape(de.Message+" "+de.Remedy)
