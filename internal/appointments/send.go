@@ -25,12 +25,13 @@ func (e *Engine) sendDue(ctx context.Context) int {
 			}
 			return n
 		}
+		conns := map[int64]store.CalendlyConnection{} // read once per batch
 		for _, m := range due {
 			ok, err := e.DB.LeaseBookingMessage(ctx, m.ID, e.Node, domain.Millis(e.Clock.Now().Add(leaseFor)))
 			if err != nil || !ok {
 				continue // another node has it
 			}
-			if e.sendOne(ctx, m) {
+			if e.sendOne(ctx, m, conns) {
 				n++
 			}
 		}
@@ -43,7 +44,7 @@ func (e *Engine) sendDue(ctx context.Context) int {
 
 // sendOne settles one leased message: sends it, or records why not. It
 // reports whether the message was settled (not left for a later pass).
-func (e *Engine) sendOne(ctx context.Context, m store.BookingMessage) bool {
+func (e *Engine) sendOne(ctx context.Context, m store.BookingMessage, conns map[int64]store.CalendlyConnection) bool {
 	finish := func(state, reason string) bool {
 		if err := e.DB.FinishBookingMessage(ctx, m.ID, e.Node, state, reason); err != nil {
 			e.Log.Warn("calendly: settling a message", "id", m.ID, "err", err)
@@ -51,13 +52,16 @@ func (e *Engine) sendOne(ctx context.Context, m store.BookingMessage) bool {
 		}
 		return true
 	}
-	b, err := e.DB.BookingByID(ctx, 0, m.BookingID)
+	b, err := e.DB.Booking(ctx, m.BookingID)
 	if err != nil {
 		return e.later(ctx, m, "reading the booking: "+err.Error())
 	}
-	c, err := e.DB.CalendlyConnectionByID(ctx, b.ConnectionID)
-	if err != nil {
-		return e.later(ctx, m, "reading the connection: "+err.Error())
+	c, ok := conns[b.ConnectionID]
+	if !ok {
+		if c, err = e.DB.CalendlyConnectionByID(ctx, b.ConnectionID); err != nil {
+			return e.later(ctx, m, "reading the connection: "+err.Error())
+		}
+		conns[c.ID] = c
 	}
 	s := parseSettings(c.Settings)
 	now := e.Clock.Now()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gohavi/gohavi/internal/domain"
@@ -223,15 +225,21 @@ func (db *DB) FinishBookingMessage(ctx context.Context, id int64, owner, state, 
 	return db.WithTx(ctx, func(tx *Tx) error { return tx.FinishBookingMessage(ctx, id, owner, state, reason, 0) })
 }
 
-// BookingByID reads one booking of a workspace (0: any), with its messages.
+// BookingByID reads one booking of a workspace, with its messages.
 func (db *DB) BookingByID(ctx context.Context, workspaceID, id int64) (Booking, error) {
-	b, err := scanBooking(db.W.QueryRowContext(ctx, `SELECT `+bookingCols+` FROM bookings WHERE id = $1 AND ($2 = 0 OR workspace_id = $2)`, id, workspaceID))
+	b, err := scanBooking(db.R.QueryRowContext(ctx, `SELECT `+bookingCols+` FROM bookings WHERE id = $1 AND workspace_id = $2`, id, workspaceID))
 	if err != nil {
 		return b, err
 	}
 	bs := []Booking{b}
 	err = db.attachBookingMessages(ctx, bs)
 	return bs[0], err
+}
+
+// Booking reads a booking whatsoever its workspace, without its messages
+// (the scheduler's read, from the writer so it sees the latest state).
+func (db *DB) Booking(ctx context.Context, id int64) (Booking, error) {
+	return scanBooking(db.W.QueryRowContext(ctx, `SELECT `+bookingCols+` FROM bookings WHERE id = $1`, id))
 }
 
 // Bookings lists a workspace's bookings starting at or after from, by
@@ -262,29 +270,36 @@ func (db *DB) SetBookingConfirmed(ctx context.Context, id int64, at time.Time) (
 		domain.Millis(at), db.now(), id))
 }
 
+// attachBookingMessages fills in the bookings' messages with one query.
 func (db *DB) attachBookingMessages(ctx context.Context, bs []Booking) error {
-	for i := range bs {
-		rows, err := db.R.QueryContext(ctx, `SELECT bm.id, bm.booking_id, bm.kind, bm.due_at, bm.state, bm.reason, bm.message_id, bm.attempts,
-				COALESCE(m.status, ''), COALESCE(m.error_title, '')
-			FROM booking_messages bm LEFT JOIN messages m ON m.id = bm.message_id WHERE bm.booking_id = $1 ORDER BY bm.due_at, bm.id`, bs[i].ID)
-		if err != nil {
-			return err
-		}
-		bs[i].Messages = []BookingMessage{}
-		for rows.Next() {
-			var m BookingMessage
-			var due int64
-			if err := rows.Scan(&m.ID, &m.BookingID, &m.Kind, &due, &m.State, &m.Reason, &m.MessageID, &m.Attempts, &m.MessageStatus, &m.MessageError); err != nil {
-				rows.Close()
-				return err
-			}
-			m.DueAt = domain.FromMillis(due)
-			bs[i].Messages = append(bs[i].Messages, m)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
+	if len(bs) == 0 {
+		return nil
 	}
-	return nil
+	at := make(map[int64]int, len(bs))
+	ph := make([]string, len(bs))
+	args := make([]any, len(bs))
+	for i := range bs {
+		bs[i].Messages = []BookingMessage{}
+		at[bs[i].ID] = i
+		ph[i], args[i] = "$"+strconv.Itoa(i+1), bs[i].ID
+	}
+	rows, err := db.R.QueryContext(ctx, `SELECT bm.id, bm.booking_id, bm.kind, bm.due_at, bm.state, bm.reason, bm.message_id, bm.attempts,
+			COALESCE(m.status, ''), COALESCE(m.error_title, '')
+		FROM booking_messages bm LEFT JOIN messages m ON m.id = bm.message_id
+		WHERE bm.booking_id IN (`+strings.Join(ph, ", ")+`) ORDER BY bm.due_at, bm.id`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m BookingMessage
+		var due int64
+		if err := rows.Scan(&m.ID, &m.BookingID, &m.Kind, &due, &m.State, &m.Reason, &m.MessageID, &m.Attempts, &m.MessageStatus, &m.MessageError); err != nil {
+			return err
+		}
+		m.DueAt = domain.FromMillis(due)
+		i := at[m.BookingID]
+		bs[i].Messages = append(bs[i].Messages, m)
+	}
+	return rows.Err()
 }
