@@ -1,6 +1,7 @@
 package appointments
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -76,10 +77,12 @@ func (e *Engine) connect(ctx context.Context, workspaceID int64, auth string, t 
 	if err != nil {
 		return store.CalendlyConnection{}, apiError(err, "reading the user (GET /users/me)")
 	}
-	if old, err := e.DB.CalendlyConnection(ctx, workspaceID); err == nil && old.SubscriptionURI != "" {
-		if tok, err := e.token(ctx, old); err == nil {
-			_ = e.API.DeleteSubscription(ctx, tok, old.SubscriptionURI) // best effort: the old token may be dead
-		}
+	// The previous subscription goes only once the new one is saved: a
+	// connect that fails half-way leaves the old connection working.
+	old, oldErr := e.DB.CalendlyConnection(ctx, workspaceID)
+	oldToken := ""
+	if oldErr == nil && old.SubscriptionURI != "" {
+		oldToken, _ = e.token(ctx, old) // may be dead; then the new token tries
 	}
 	// A PAT subscription is signed with our own key; OAuth ones with the
 	// app's, so none is stored for them.
@@ -105,7 +108,14 @@ func (e *Engine) connect(ctx context.Context, workspaceID int64, auth string, t 
 		b, _ := json.Marshal(s)
 		c.Settings = string(b)
 	}
-	return e.DB.SaveCalendlyConnection(ctx, c)
+	saved, err := e.DB.SaveCalendlyConnection(ctx, c)
+	if err != nil || oldErr != nil || old.SubscriptionURI == "" || old.SubscriptionURI == sub.URI {
+		return saved, err
+	}
+	if err := e.API.DeleteSubscription(ctx, cmp.Or(oldToken, t.Access), old.SubscriptionURI); err != nil {
+		e.Log.Warn("calendly: deleting the previous subscription", "uri", old.SubscriptionURI, "err", err)
+	}
+	return saved, nil
 }
 
 // subscribe creates the webhook subscription. Calendly answers 409 when
@@ -147,14 +157,11 @@ func (e *Engine) Resubscribe(ctx context.Context, workspaceID int64) (store.Cale
 	if err != nil {
 		return c, err
 	}
-	tok, err := e.token(ctx, c)
-	if err != nil {
+	if _, err := e.token(ctx, c); err != nil {
 		return c, apiError(err, "refreshing the token")
 	}
-	if c.SubscriptionURI != "" {
-		if err := e.API.DeleteSubscription(ctx, tok, c.SubscriptionURI); err != nil {
-			return c, apiError(err, "deleting the disabled subscription")
-		}
+	if c, err = e.DB.CalendlyConnection(ctx, workspaceID); err != nil { // the refreshed tokens
+		return c, err
 	}
 	t, err := e.openTokens(c)
 	if err != nil {
@@ -202,7 +209,7 @@ func (e *Engine) SaveSettings(ctx context.Context, workspaceID int64, s Settings
 	return e.DB.SetCalendlySettings(ctx, c.ID, string(b))
 }
 
-// Settings reads a connection's settings.
+// Parse reads a connection's settings.
 func Parse(c store.CalendlyConnection) Settings { return parseSettings(c.Settings) }
 
 // checkSubscription reads the subscription's state: Calendly disables one
