@@ -15,8 +15,8 @@ import (
 type locale struct {
 	days   [7]string  // Sunday first
 	months [12]string // January first
-	// layout puts the pieces together: weekday, day, month, year, clock.
-	layout func(wd string, d int, mon string, y int, clock string) string
+	date   string     // weekday [1], day [2], month [3], year [4], e.g. "%[1]s %[2]d %[3]s %[4]d"
+	at     string     // joins date and clock: "%s at %s"
 	clock  func(t time.Time) string
 }
 
@@ -26,82 +26,72 @@ var locales = map[string]locale{
 	"en_US": {
 		days:   [7]string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"},
 		months: [12]string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
-		layout: func(wd string, d int, mon string, y int, c string) string {
-			return fmt.Sprintf("%s, %s %d, %d at %s", wd, mon, d, y, c)
-		},
-		clock: func(t time.Time) string { return t.Format("3:04 PM") },
+		date:   "%[1]s, %[3]s %[2]d, %[4]d",
+		at:     "%s at %s",
+		clock:  func(t time.Time) string { return t.Format("3:04 PM") },
 	},
 	"en": {
 		days:   [7]string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"},
 		months: [12]string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
-		layout: func(wd string, d int, mon string, y int, c string) string {
-			return fmt.Sprintf("%s %d %s %d at %s", wd, d, mon, y, c)
-		},
-		clock: h24,
+		date:   "%[1]s %[2]d %[3]s %[4]d",
+		at:     "%s at %s",
+		clock:  h24,
 	},
 	"pt": {
 		days:   [7]string{"domingo", "segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", "sexta-feira", "sábado"},
 		months: [12]string{"janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro", "novembro", "dezembro"},
-		layout: func(wd string, d int, mon string, y int, c string) string {
-			return fmt.Sprintf("%s, %d de %s de %d às %s", wd, d, mon, y, c)
-		},
-		clock: h24,
+		date:   "%[1]s, %[2]d de %[3]s de %[4]d",
+		at:     "%s às %s",
+		clock:  h24,
 	},
 	"es": {
 		days:   [7]string{"domingo", "lunes", "martes", "miércoles", "jueves", "viernes", "sábado"},
 		months: [12]string{"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"},
-		layout: func(wd string, d int, mon string, y int, c string) string {
-			return fmt.Sprintf("%s, %d de %s de %d a las %s", wd, d, mon, y, c)
-		},
-		clock: h24,
+		date:   "%[1]s, %[2]d de %[3]s de %[4]d",
+		at:     "%s a las %s",
+		clock:  h24,
 	},
 	"fr": {
 		days:   [7]string{"dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"},
 		months: [12]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"},
-		layout: func(wd string, d int, mon string, y int, c string) string {
-			return fmt.Sprintf("%s %d %s %d à %s", wd, d, mon, y, c)
-		},
-		clock: h24,
+		date:   "%[1]s %[2]d %[3]s %[4]d",
+		at:     "%s à %s",
+		clock:  h24,
 	},
 	"de": {
 		days:   [7]string{"Sonntag", "Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag"},
 		months: [12]string{"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"},
-		layout: func(wd string, d int, mon string, y int, c string) string {
-			return fmt.Sprintf("%s, %d. %s %d um %s Uhr", wd, d, mon, y, c)
-		},
-		clock: h24,
+		date:   "%[1]s, %[2]d. %[3]s %[4]d",
+		at:     "%s um %s Uhr",
+		clock:  h24,
 	},
 	"it": {
 		days:   [7]string{"domenica", "lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato"},
 		months: [12]string{"gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre", "ottobre", "novembre", "dicembre"},
-		layout: func(wd string, d int, mon string, y int, c string) string {
-			return fmt.Sprintf("%s %d %s %d alle %s", wd, d, mon, y, c)
-		},
-		clock: h24,
+		date:   "%[1]s %[2]d %[3]s %[4]d",
+		at:     "%s alle %s",
+		clock:  h24,
 	},
 	"nl": {
 		days:   [7]string{"zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"},
 		months: [12]string{"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"},
-		layout: func(wd string, d int, mon string, y int, c string) string {
-			return fmt.Sprintf("%s %d %s %d om %s", wd, d, mon, y, c)
-		},
-		clock: h24,
+		date:   "%[1]s %[2]d %[3]s %[4]d",
+		at:     "%s om %s",
+		clock:  h24,
 	},
 	"id": {
 		days:   [7]string{"Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu"},
 		months: [12]string{"Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"},
-		layout: func(wd string, d int, mon string, y int, c string) string {
-			return fmt.Sprintf("%s, %d %s %d pukul %s", wd, d, mon, y, c)
-		},
-		clock: func(t time.Time) string { return t.Format("15.04") },
+		date:   "%[1]s, %[2]d %[3]s %[4]d",
+		at:     "%s pukul %s",
+		clock:  func(t time.Time) string { return t.Format("15.04") },
 	},
 	"hi": {
 		days:   [7]string{"रविवार", "सोमवार", "मंगलवार", "बुधवार", "गुरुवार", "शुक्रवार", "शनिवार"},
 		months: [12]string{"जनवरी", "फ़रवरी", "मार्च", "अप्रैल", "मई", "जून", "जुलाई", "अगस्त", "सितंबर", "अक्तूबर", "नवंबर", "दिसंबर"},
-		layout: func(wd string, d int, mon string, y int, c string) string {
-			return fmt.Sprintf("%s, %d %s %d, %s बजे", wd, d, mon, y, c)
-		},
-		clock: h24,
+		date:   "%[1]s, %[2]d %[3]s %[4]d",
+		at:     "%s, %s बजे",
+		clock:  h24,
 	},
 }
 
@@ -137,21 +127,9 @@ type when struct {
 func renderTime(t time.Time, tz, lang string) when {
 	lt := t.In(zone(tz))
 	l := localeFor(lang)
-	wd, mon := l.days[lt.Weekday()], l.months[lt.Month()-1]
-	clock := l.clock(lt)
-	z := zoneLabel(lt)
-	date := strings.TrimSuffix(l.layout(wd, lt.Day(), mon, lt.Year(), ""), " ")
-	return when{Full: l.layout(wd, lt.Day(), mon, lt.Year(), clock) + " (" + z + ")", Date: trimJoiner(date), Clock: clock + " (" + z + ")", Zone: z}
-}
-
-// trimJoiner drops the dangling word that joins date and clock ("at",
-// "às", "um … Uhr") when the layout is rendered without a clock.
-func trimJoiner(s string) string {
-	s = strings.TrimSuffix(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "Uhr")), ",")
-	for _, j := range []string{" at", " às", " a las", " à", " um", " alle", " om", " pukul", " बजे"} {
-		s = strings.TrimSuffix(s, j)
-	}
-	return strings.TrimSuffix(strings.TrimSpace(s), ",")
+	date := fmt.Sprintf(l.date, l.days[lt.Weekday()], lt.Day(), l.months[lt.Month()-1], lt.Year())
+	clock, z := l.clock(lt), zoneLabel(lt)
+	return when{Full: fmt.Sprintf(l.at, date, clock) + " (" + z + ")", Date: date, Clock: clock + " (" + z + ")", Zone: z}
 }
 
 // zoneLabel names the offset people recognise: "EST", "CET", or "GMT-3"
