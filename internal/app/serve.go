@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/gohavi/gohavi/internal/appointments"
+	"github.com/gohavi/gohavi/internal/broadcast"
 	"github.com/gohavi/gohavi/internal/crmsync"
 	"github.com/gohavi/gohavi/internal/ingest"
 	"github.com/gohavi/gohavi/internal/jobs"
@@ -45,6 +46,7 @@ type Server struct {
 	CRM          *crmsync.Engine
 	CRMSims      *sandboxCRMs // HubSpot and Zoho simulators in sandbox mode
 	Appointments *appointments.Engine
+	Broadcasts   *broadcast.Service
 	CalendlySim  *simcalendly.Server // Calendly simulator in sandbox mode
 	Metrics      *metrics.Metrics
 
@@ -105,7 +107,10 @@ func NewServer(ctx context.Context, b *Base) (_ *Server, err error) {
 			StatePath: filepath.Join(b.Cfg.DataDir, "sandbox-sim.json")})
 	}
 	s.graphURL = graphURL
-	graph := whatsapp.NewClient(graphURL, b.Cfg.GraphVersion, &http.Client{Timeout: 30 * time.Second})
+	// Broadcasts keep dozens of calls in flight: keep as many connections.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost, tr.MaxIdleConns = 128, 256
+	graph := whatsapp.NewClient(graphURL, b.Cfg.GraphVersion, &http.Client{Timeout: 30 * time.Second, Transport: tr})
 
 	s.Writer, s.Applier = ingest.NewPipeline(b.DB, s.Hub, b.Clock, b.Log)
 	s.Applier.Applied = func(n int) { s.Metrics.WebhooksApplied.Add(float64(n)) }
@@ -124,6 +129,9 @@ func NewServer(ctx context.Context, b *Base) (_ *Server, err error) {
 	s.Outbound.Jobs = s.Jobs
 	s.CRM = s.crmEngine()
 	s.Appointments = s.appointmentsEngine()
+	if s.Broadcasts, err = s.broadcastService(graph); err != nil {
+		return nil, err
+	}
 
 	d := web.Deps{
 		DB: b.DB, Hub: s.Hub, Writer: s.Writer, Outbound: s.Outbound, Numbers: s.Numbers, Templating: s.Templating, Metrics: s.Metrics,
@@ -131,7 +139,7 @@ func NewServer(ctx context.Context, b *Base) (_ *Server, err error) {
 		SecureCookies: len(b.Cfg.PublicURL) > 5 && b.Cfg.PublicURL[:5] == "https",
 		Sandbox:       b.Cfg.Sandbox, Ready: b.DB.Ping, Signup: signup,
 		KeywordsChanged: s.Applier.Keywords.Invalidate,
-		CRM:             s.CRM, PublicURL: b.Cfg.PublicURL, Appointments: s.Appointments,
+		CRM:             s.CRM, PublicURL: b.Cfg.PublicURL, Appointments: s.Appointments, Broadcasts: s.Broadcasts,
 	}
 	if b.Cfg.Sandbox && s.login != nil {
 		d.SandboxHint = "Sandbox login: " + s.login.Where
@@ -159,10 +167,11 @@ func (s *Server) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
-	wg.Add(4)
+	wg.Add(5)
 	go func() { defer wg.Done(); s.Applier.Run(workCtx) }()
 	go func() { defer wg.Done(); s.CRM.Run(workCtx) }()
 	go func() { defer wg.Done(); s.Appointments.Run(workCtx) }()
+	go func() { defer wg.Done(); s.Broadcasts.Run(workCtx) }()
 	go func() { defer wg.Done(); s.housekeeping(workCtx) }()
 	var err error
 	if err = s.Jobs.Start(workCtx); err != nil {

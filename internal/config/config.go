@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gohavi/gohavi/internal/secret"
 )
@@ -57,6 +58,24 @@ type Config struct {
 	CalendlyClientID     string
 	CalendlyClientSecret string
 	CalendlySigningKey   string
+	// Broadcasting: a rate table to price with instead of the built-in
+	// one, a throughput override (a simulator with its limit raised) and
+	// how long an unacknowledged send waits for a status webhook.
+	RateTable               string
+	BroadcastMaxMPS         string
+	BroadcastReconcileGrace string
+}
+
+// MaxMPS is the broadcast throughput override (0: the number's own).
+func (c Config) MaxMPS() float64 {
+	v, _ := strconv.ParseFloat(c.BroadcastMaxMPS, 64)
+	return v
+}
+
+// ReconcileGrace is the wait for a status webhook (0: the default).
+func (c Config) ReconcileGrace() time.Duration {
+	d, _ := time.ParseDuration(c.BroadcastReconcileGrace)
+	return d
 }
 
 // Defaults.
@@ -122,6 +141,9 @@ func (c *Config) bindings() []binding {
 		{"GOHAVI_CALENDLY_AUTH_URL", "calendly-auth-url", "Calendly OAuth host (sandbox: the simulator)", &c.CalendlyAuthURL, ""},
 		{"GOHAVI_CALENDLY_CLIENT_ID", "calendly-client-id", "Calendly OAuth app client id (optional: personal access tokens need none)", &c.CalendlyClientID, ""},
 		{"GOHAVI_CALENDLY_CLIENT_SECRET", "calendly-client-secret", "Calendly OAuth app client secret", &c.CalendlyClientSecret, ""},
+		{"GOHAVI_RATE_TABLE", "rate-table", "JSON file of Meta's rates to estimate broadcast costs with (default: the built-in table)", &c.RateTable, ""},
+		{"GOHAVI_BROADCAST_MAX_MPS", "broadcast-max-mps", "messages per second broadcasts pace to, replacing the number's throughput (only for a simulator with its limit raised)", &c.BroadcastMaxMPS, ""},
+		{"GOHAVI_BROADCAST_RECONCILE_GRACE", "broadcast-reconcile-grace", "how long a broadcast send Meta did not answer waits for a status webhook before it is sent again (default 2m)", &c.BroadcastReconcileGrace, ""},
 		{"GOHAVI_CALENDLY_WEBHOOK_SIGNING_KEY", "calendly-webhook-signing-key", "the Calendly OAuth app's webhook signing key", &c.CalendlySigningKey, ""},
 	}
 }
@@ -192,6 +214,12 @@ func (c Config) Validate() error {
 	}
 	if u, err := url.Parse(c.FacebookSDKURL); err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "") || (u.Scheme != "" && u.Host == "") {
 		return fmt.Errorf("config: GOHAVI_FACEBOOK_SDK_URL=%q is not a URL", c.FacebookSDKURL)
+	}
+	if v, err := strconv.ParseFloat(c.BroadcastMaxMPS, 64); c.BroadcastMaxMPS != "" && (err != nil || v <= 0) {
+		return fmt.Errorf("config: GOHAVI_BROADCAST_MAX_MPS=%q: use a positive number of messages per second", c.BroadcastMaxMPS)
+	}
+	if d, err := time.ParseDuration(c.BroadcastReconcileGrace); c.BroadcastReconcileGrace != "" && (err != nil || d <= 0) {
+		return fmt.Errorf("config: GOHAVI_BROADCAST_RECONCILE_GRACE=%q: use a duration such as 2m", c.BroadcastReconcileGrace)
 	}
 	if !versionRe.MatchString(c.GraphVersion) {
 		return fmt.Errorf("config: GOHAVI_GRAPH_VERSION=%q: use the form v25.0", c.GraphVersion)

@@ -33,6 +33,7 @@ const (
 	CodeBadSignature    Code = "bad_signature"
 	CodeUnavailable     Code = "unavailable"
 	CodeInternal        Code = "internal"
+	CodeFailureRate     Code = "failure_rate" // a broadcast stopped itself: too many sends failed
 )
 
 // Error is a domain error: a code, a message for a person, and a remedy that

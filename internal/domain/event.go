@@ -7,6 +7,8 @@ const (
 	EventConversationUpdated = "conversation.updated"
 	// EventNumberUpdated: a number's standing changed; Data is a NumberUpdate.
 	EventNumberUpdated = "number.updated"
+	// EventBroadcastUpdated: a broadcast's status or counts moved.
+	EventBroadcastUpdated = "broadcast.updated"
 )
 
 // NumberUpdate is the realtime payload of EventNumberUpdated: the number

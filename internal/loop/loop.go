@@ -30,6 +30,10 @@ func (w *Waker) Wake() {
 	}
 }
 
+// C is the channel a wake arrives on, for loops that wait on more than a
+// ticker.
+func (w *Waker) C() <-chan struct{} { return w.c() }
+
 // Run calls pass every interval (1 s when not positive) and whenever w is
 // woken, until ctx ends.
 func Run(ctx context.Context, interval time.Duration, w *Waker, pass func(context.Context)) {

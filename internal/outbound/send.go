@@ -115,6 +115,11 @@ func (s *Service) claim(ctx context.Context, id int64) (domain.Message, bool, er
 		if err := s.takePairToken(ctx, tx, m); err != nil {
 			return err
 		}
+		// The number's throughput is shared with broadcasts, which wait
+		// for tokens; a reply never waits, it only spends one.
+		if err := tx.DebitNumberBucket(ctx, m.NumberID); err != nil {
+			return err
+		}
 		proceed = true
 		return tx.ResetMessageStatus(ctx, id, domain.StatusSending)
 	})
@@ -171,7 +176,7 @@ func (s *Service) Deliver(ctx context.Context, id int64, last bool) error {
 	if err != nil {
 		return s.finish(ctx, m.ID, store.StatusChange{Status: domain.StatusFailed, ErrorTitle: "Cannot decrypt the number's access token", ErrorDetail: "GOHAVI_SECRET_KEY differs from the key the token was stored with; reconnect the number."})
 	}
-	res, err := s.Graph.Send(ctx, token, num.PhoneNumberID, outgoing(m, contact))
+	res, err := s.Graph.Send(ctx, token, num.PhoneNumberID, Outgoing(m, contact))
 	switch {
 	case err == nil:
 		st := domain.StatusSent
@@ -190,10 +195,12 @@ func (s *Service) Deliver(ctx context.Context, id int64, last bool) error {
 		}
 		return err // River retries after Backoff
 	}
-	return s.finish(ctx, m.ID, failure(err))
+	return s.finish(ctx, m.ID, Failure(err))
 }
 
-func failure(err error) store.StatusChange {
+// Failure is what a send error records on the message: Meta's code and
+// meaning, or why Meta could not be reached.
+func Failure(err error) store.StatusChange {
 	ch := store.StatusChange{Status: domain.StatusFailed}
 	var ge *whatsapp.GraphError
 	if errors.As(err, &ge) {
@@ -225,7 +232,9 @@ func (s *Service) finish(ctx context.Context, id int64, ch store.StatusChange) e
 	return nil
 }
 
-func outgoing(m domain.Message, c domain.Contact) whatsapp.OutgoingMessage {
+// Outgoing is the wire form of a stored message, carrying our id in
+// biz_opaque_callback_data so status webhooks can always find it.
+func Outgoing(m domain.Message, c domain.Contact) whatsapp.OutgoingMessage {
 	out := whatsapp.OutgoingMessage{To: c.Phone, Type: m.Type, BizOpaqueCallbackData: ingest.CallbackData(m.ID)}
 	if m.Type == "text" {
 		out.Text = &whatsapp.Text{Body: m.Text}

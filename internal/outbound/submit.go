@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/gohavi/gohavi/internal/domain"
 	"github.com/gohavi/gohavi/internal/policy"
@@ -56,7 +57,7 @@ func (s *Service) facts(ctx context.Context, num domain.Number, waID string) (po
 	if err != nil {
 		return f, err
 	}
-	f.Consent = policy.Consent{OptedIn: cs.OptedIn, OptedOut: cs.OptedOut, MarketingOptOut: cs.MarketingOptOut}
+	f.Consent = policy.ConsentOf(cs, time.Time{})
 	conv, err := s.DB.ConversationFor(ctx, num.WorkspaceID, num.ID, c.ID)
 	if domain.IsNotFound(err) {
 		return f, nil
@@ -65,14 +66,12 @@ func (s *Service) facts(ctx context.Context, num domain.Number, waID string) (po
 		return f, err
 	}
 	f.WindowExpiresAt = conv.WindowExpiresAt
-	if !conv.LastInboundAt.IsZero() && !cs.OptedOut && !f.Consent.OptedIn {
-		f.Consent.OptedIn = true // wrote to us before the ledger recorded it
-	}
+	f.Consent = policy.ConsentOf(cs, conv.LastInboundAt)
 	return f, nil
 }
 
-// decisionJSON is what is kept of an approval with the message.
-func decisionJSON(d policy.Decision) []byte {
+// DecisionJSON is what is kept of an approval with the message.
+func DecisionJSON(d policy.Decision) []byte {
 	b, _ := json.Marshal(map[string]any{"allowed": true, "business_initiated": d.BusinessInitiated, "tier_slot": d.TakesTierSlot,
 		"reasons": append([]string{}, d.Reasons...), "warnings": append([]string{}, d.Warnings...)})
 	return b
@@ -196,7 +195,7 @@ func (s *Service) Submit(ctx context.Context, req Request) (domain.Message, erro
 		m := domain.Message{
 			WorkspaceID: req.WorkspaceID, ConversationID: convID, NumberID: num.ID, ContactID: contact.ID,
 			Direction: domain.Outbound, Type: req.Type, Text: summary(req), Payload: req.Body,
-			Status: domain.StatusQueued, ReplyTo: req.ReplyTo, SentBy: req.SentBy, Policy: decisionJSON(d), ExpiresAt: req.NotAfter,
+			Status: domain.StatusQueued, ReplyTo: req.ReplyTo, SentBy: req.SentBy, Policy: DecisionJSON(d), ExpiresAt: req.NotAfter,
 		}
 		if req.Type == "text" {
 			m.Payload = nil

@@ -29,6 +29,7 @@ var statusByCode = map[domain.Code]int{
 	domain.CodeNumberOff:       http.StatusUnprocessableEntity,
 	domain.CodeNumberBlocked:   http.StatusUnprocessableEntity,
 	domain.CodeMetaRejected:    http.StatusUnprocessableEntity,
+	domain.CodeFailureRate:     http.StatusUnprocessableEntity,
 	numbers.CodeSignupCode:     http.StatusUnprocessableEntity,
 	numbers.CodeNotConfigured:  http.StatusConflict,
 	domain.CodeTooLarge:        http.StatusRequestEntityTooLarge,

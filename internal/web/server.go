@@ -11,6 +11,7 @@ import (
 	"net/http"
 
 	"github.com/gohavi/gohavi/internal/appointments"
+	"github.com/gohavi/gohavi/internal/broadcast"
 	"github.com/gohavi/gohavi/internal/crmsync"
 	"github.com/gohavi/gohavi/internal/domain"
 	"github.com/gohavi/gohavi/internal/ingest"
@@ -44,6 +45,7 @@ type Deps struct {
 	Ready         func(ctx context.Context) error
 	CRM           *crmsync.Engine      // HubSpot and Zoho sync (nil: integrations off)
 	Appointments  *appointments.Engine // Calendly bookings and reminders (nil: off)
+	Broadcasts    *broadcast.Service   // broadcasting (nil: off)
 	PublicURL     string               // where outside services reach this server ("" = the request's host)
 	// KeywordsChanged, if set, is told after a workspace's keywords change
 	// so this node's applier stops using its cached copy.
@@ -143,6 +145,16 @@ func New(d Deps) (http.Handler, error) {
 	api("POST /api/v1/integrations/calendly/authorize", s.authorizeCalendly)
 	api("PUT /api/v1/integrations/calendly/settings", s.putCalendlySettings)
 	api("POST /api/v1/integrations/calendly/subscription", s.resubscribeCalendly)
+	api("GET /api/v1/broadcasts", s.listBroadcasts)
+	api("POST /api/v1/broadcasts", s.createBroadcast)
+	api("GET /api/v1/broadcasts/{id}", s.getBroadcast)
+	api("PUT /api/v1/broadcasts/{id}", s.updateBroadcast)
+	api("GET /api/v1/broadcasts/{id}/plan", s.planBroadcast)
+	api("GET /api/v1/broadcasts/{id}/preview", s.previewBroadcast)
+	api("POST /api/v1/broadcasts/{id}/follow-up", s.followUpBroadcast)
+	api("POST /api/v1/broadcasts/{id}/{action}", s.steerBroadcast)
+	api("GET /api/v1/broadcasts/{id}/recipients", s.broadcastRecipients)
+	api("GET /api/v1/broadcasts/{id}/recipients.csv", s.broadcastRecipientsCSV)
 	api("GET /api/v1/appointments", s.listAppointments)
 	api("GET /api/v1/appointments/{id}", s.getAppointment)
 	api("POST /api/v1/integrations/hubspot", s.connectHubSpot)

@@ -60,6 +60,22 @@ func (s *Server) sentTo(phoneNumberID, waID string) []SentMessage {
 	return out
 }
 
+// SentCounts counts the business messages Meta accepted from a number per
+// customer wa_id: the ground truth a test of "exactly once" compares with.
+func (s *Server) SentCounts(phoneNumberID string) map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]int{}
+	if ns := s.numbers[phoneNumberID]; ns != nil {
+		for _, m := range ns.msgs {
+			if !m.inbound {
+				out[m.waID]++
+			}
+		}
+	}
+	return out
+}
+
 // ChatMessage is one message as the customer's phone shows it.
 type ChatMessage struct {
 	ID        string          `json:"id"`

@@ -126,6 +126,19 @@ func (s *Server) ctlSent(w http.ResponseWriter, r *http.Request) {
 	simctl.JSON(w, http.StatusOK, s.sentTo(q.Get("phone_number_id"), to))
 }
 
+// ctlSentCounts answers {"counts":{wa_id:n},"messages":N,"recipients":M,"repeated":K}.
+func (s *Server) ctlSentCounts(w http.ResponseWriter, r *http.Request) {
+	counts := s.SentCounts(r.URL.Query().Get("phone_number_id"))
+	total, repeated := 0, 0
+	for _, n := range counts {
+		total += n
+		if n > 1 {
+			repeated++
+		}
+	}
+	simctl.JSON(w, http.StatusOK, map[string]any{"counts": counts, "messages": total, "recipients": len(counts), "repeated": repeated})
+}
+
 func (s *Server) ctlChat(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	msgs, err := s.Chat(q.Get("phone_number_id"), q.Get("wa_id"))

@@ -144,6 +144,7 @@
 //	POST /_sim/read      {"phone_number_id","wamid"} or {"phone_number_id","wa_id"}
 //	                                    → {"success":true}
 //	GET  /_sim/sent?phone_number_id=&to= → [SentMessage], oldest first
+//	GET  /_sim/sent/counts?phone_number_id= → {"counts":{wa_id:n},"messages","recipients","repeated"}
 //	GET  /_sim/chat?phone_number_id=&wa_id= → {"messages":[ChatMessage]}
 //	GET  /_sim/faults                   → Faults
 //	POST /_sim/faults    Faults fields to change, or {"reset":true,…}

@@ -233,6 +233,7 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("POST /_sim/inbound", s.ctlInbound)
 	m.HandleFunc("POST /_sim/read", s.ctlRead)
 	m.HandleFunc("GET /_sim/sent", s.ctlSent)
+	m.HandleFunc("GET /_sim/sent/counts", s.ctlSentCounts)
 	m.HandleFunc("GET /_sim/chat", s.ctlChat)
 	m.HandleFunc("GET /_sim/faults", s.ctlGetFaults)
 	m.HandleFunc("POST /_sim/faults", s.ctlFaults)

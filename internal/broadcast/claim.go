@@ -1,0 +1,223 @@
+package broadcast
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/gohavi/gohavi/internal/domain"
+	"github.com/gohavi/gohavi/internal/outbound"
+	"github.com/gohavi/gohavi/internal/policy"
+	"github.com/gohavi/gohavi/internal/store"
+)
+
+// staged is one recipient whose message is stored and about to go.
+type staged struct {
+	recipientID int64
+	messageID   int64
+	attempts    int
+	phone       string
+	body        []byte
+}
+
+// claimed is what one claim produced.
+type claimed struct {
+	sends []staged
+	wait  time.Time // when to look again, if nothing was claimed
+	halt  *problem  // the broadcast paused itself
+	done  bool      // nothing left: completed, or no longer running
+}
+
+// minWait keeps a throttled sender from spinning on fractions of a token.
+const minWait = 5 * time.Millisecond
+
+// claim takes the next recipients the limits allow and stages their
+// messages, all in one transaction (see the package comment).
+func (s *Service) claim(ctx context.Context, p *prepared) (claimed, error) {
+	var c claimed
+	err := s.DB.WithTx(ctx, func(tx *store.Tx) error {
+		c = claimed{}
+		return s.claimTx(ctx, tx, p, &c)
+	})
+	return c, err
+}
+
+func (s *Service) claimTx(ctx context.Context, tx *store.Tx, p *prepared, c *claimed) error {
+	now := s.Clock.Now()
+	cur, err := tx.Broadcast(ctx, p.b.ID)
+	if err != nil {
+		return err
+	}
+	if cur.Status != domain.BroadcastRunning {
+		c.done = true
+		return nil
+	}
+	mps := s.mps(p.num)
+	tokens, at, err := tx.NumberBucket(ctx, p.num.ID, mps)
+	if err != nil {
+		return err
+	}
+	bucket := policy.RateBucket{Tokens: tokens, At: at}.Refill(now, mps, mps)
+	n := min(s.Batch, int(bucket.Tokens))
+	if n < 1 {
+		c.wait = now.Add(max(bucket.Wait(1, mps), minWait))
+		return nil
+	}
+	recips, err := tx.ClaimableRecipients(ctx, p.b.ID, now, n)
+	if err != nil {
+		return err
+	}
+	if len(recips) == 0 {
+		return s.nothingToClaim(ctx, tx, p, now, c)
+	}
+	ids := make([]int64, len(recips))
+	for i, r := range recips {
+		ids[i] = r.ContactID
+	}
+	facts, err := tx.BatchFacts(ctx, p.b.WorkspaceID, p.num.ID, portfolio(p.num), ids, now)
+	if err != nil {
+		return err
+	}
+	tier := p.tier
+	if tier.Known && !tier.Unlimited {
+		if err := tx.LockTier(ctx, portfolio(p.num)); err != nil {
+			return err
+		}
+		if tier.Used, _, tier.NextSlotAt, err = tx.TierUsage(ctx, portfolio(p.num), "", now); err != nil {
+			return err
+		}
+	}
+	tierFull := false
+	for _, r := range recips {
+		f := facts[r.ContactID]
+		if f == nil {
+			if err := tx.SkipRecipient(ctx, r.ID, "contact_deleted", "The contact was deleted after the broadcast started."); err != nil {
+				return err
+			}
+			continue
+		}
+		t := tier
+		t.Counted = f.TierCounted
+		v := p.judge(f.AudienceContact, t, now)
+		if !v.d.Allowed {
+			switch {
+			case perRecipient(v.d.Code):
+				err = tx.SkipRecipient(ctx, r.ID, string(v.d.Code), v.d.Message)
+			case v.d.Code == domain.CodeTierExhausted:
+				tierFull = true // stays pending until a slot frees
+			default:
+				c.halt = problemOf(v.d)
+			}
+			if err != nil {
+				return err
+			}
+			if c.halt != nil {
+				break
+			}
+			continue
+		}
+		pair, wait := policy.PairBucket{Tokens: f.PairTokens, At: f.PairAt}.Take(now)
+		if wait > 0 {
+			if err := tx.DeferRecipient(ctx, r.ID, now.Add(wait), "Waiting for the customer's pair rate (Meta allows about one message every 6 seconds).", false); err != nil {
+				return err
+			}
+			continue
+		}
+		msgID, fresh, err := s.stage(ctx, tx, p, r, f, v)
+		if err != nil {
+			return err
+		}
+		if !fresh {
+			// Its earlier attempt's message moved on meanwhile (a late
+			// status webhook): the reconciler settles it from there.
+			if err := tx.MarkRecipientSending(ctx, r.ID, msgID); err != nil {
+				return err
+			}
+			continue
+		}
+		if v.d.TakesTierSlot {
+			if err := tx.ReachTier(ctx, portfolio(p.num), f.WaID); err != nil {
+				return err
+			}
+			if !f.TierCounted {
+				tier.Used++
+			}
+		}
+		if err := tx.SavePairBucket(ctx, p.num.ID, f.ID, pair.Tokens, pair.At); err != nil {
+			return err
+		}
+		if err := tx.MarkRecipientSending(ctx, r.ID, msgID); err != nil {
+			return err
+		}
+		bucket.Tokens--
+		c.sends = append(c.sends, staged{recipientID: r.ID, messageID: msgID, attempts: r.Attempts, phone: f.Phone, body: v.body})
+	}
+	if err := tx.SaveNumberBucket(ctx, p.num.ID, bucket.Tokens, bucket.At); err != nil {
+		return err
+	}
+	if c.halt != nil {
+		_, err := tx.MoveBroadcast(ctx, p.b.ID, []domain.BroadcastStatus{domain.BroadcastRunning}, domain.BroadcastPaused, Reason(c.halt))
+		return err
+	}
+	if tierFull && len(c.sends) == 0 {
+		next := tier.NextSlotAt
+		if next.IsZero() || !next.After(now) {
+			next = now.Add(time.Minute)
+		}
+		c.wait = next
+		return tx.SetBroadcastWait(ctx, p.b.ID, next, fmt.Sprintf("The messaging limit of %d customers per 24 hours is used up; the rest go as slots free, from %s.",
+			tier.Limit, next.UTC().Format(time.RFC3339)))
+	}
+	return nil
+}
+
+// nothingToClaim decides what an empty claim means: the broadcast is done,
+// or its recipients wait (for a retry, a pair-rate token, or sends whose
+// outcome is not known yet).
+func (s *Service) nothingToClaim(ctx context.Context, tx *store.Tx, p *prepared, now time.Time, c *claimed) error {
+	pending, sending, err := tx.RecipientsLeft(ctx, p.b.ID)
+	if err != nil {
+		return err
+	}
+	switch {
+	case pending == 0 && sending == 0:
+		c.done = true
+		_, err := tx.MoveBroadcast(ctx, p.b.ID, []domain.BroadcastStatus{domain.BroadcastRunning}, domain.BroadcastCompleted, "")
+		return err
+	case pending > 0:
+		at, err := tx.NextRecipientAt(ctx, p.b.ID)
+		if err != nil {
+			return err
+		}
+		if !at.After(now) {
+			at = now.Add(50 * time.Millisecond) // held by another node's claim
+		}
+		c.wait = at
+	default:
+		c.wait = now.Add(time.Second) // in flight: status webhooks or the reconciler settle them
+	}
+	return nil
+}
+
+// stage stores the recipient's WhatsApp message as "sending" (or takes up
+// the message of an earlier attempt that failed in a way worth retrying)
+// and notes it on the conversation. fresh is false when an earlier
+// attempt's message is no longer queued: it is not sent again.
+func (s *Service) stage(ctx context.Context, tx *store.Tx, p *prepared, r domain.Recipient, f *store.SendFacts, v verdict) (id int64, fresh bool, err error) {
+	if r.MessageID != 0 {
+		ok, err := tx.ResendMessage(ctx, r.MessageID)
+		return r.MessageID, ok, err
+	}
+	convID := f.ConversationID
+	if convID == 0 {
+		if convID, err = tx.EnsureConversationID(ctx, p.b.WorkspaceID, p.num.ID, f.ID); err != nil {
+			return 0, false, err
+		}
+	}
+	m, _, err := tx.InsertMessage(ctx, domain.Message{WorkspaceID: p.b.WorkspaceID, ConversationID: convID, NumberID: p.num.ID, ContactID: f.ID,
+		Direction: domain.Outbound, Type: "template", Text: v.text, Payload: v.body, Status: domain.StatusSending, Policy: outbound.DecisionJSON(v.d)})
+	if err != nil {
+		return 0, false, err
+	}
+	return m.ID, true, tx.NoteBroadcastSend(ctx, convID, v.text)
+}

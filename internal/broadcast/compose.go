@@ -1,0 +1,218 @@
+package broadcast
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nyaruka/phonenumbers"
+
+	"github.com/gohavi/gohavi/internal/domain"
+	"github.com/gohavi/gohavi/internal/policy"
+	"github.com/gohavi/gohavi/internal/store"
+	"github.com/gohavi/gohavi/internal/templates"
+	"github.com/gohavi/gohavi/internal/whatsapp"
+)
+
+// prepared is a broadcast with everything a decision needs that does not
+// depend on the recipient: loaded once per batch or plan.
+type prepared struct {
+	b        domain.Broadcast
+	num      domain.Number
+	stored   domain.Template
+	tpl      templates.Template
+	pt       *policy.Template // nil: GoHavi does not know the template
+	settings store.Settings
+	tier     policy.Tier // the portfolio's limit, without use (the caller counts)
+}
+
+func (s *Service) prepare(ctx context.Context, b domain.Broadcast) (*prepared, error) {
+	num, err := s.DB.NumberByID(ctx, b.WorkspaceID, b.NumberID)
+	if err != nil {
+		return nil, err
+	}
+	p := &prepared{b: b, num: num}
+	if p.settings, err = s.DB.WorkspaceSettings(ctx, b.WorkspaceID); err != nil {
+		return nil, err
+	}
+	p.stored, err = s.DB.TemplateByName(ctx, b.WorkspaceID, num.WABAID, b.TemplateName, b.TemplateLanguage)
+	switch {
+	case domain.IsNotFound(err):
+	case err != nil:
+		return nil, err
+	default:
+		p.pt = &policy.Template{Name: p.stored.Name, Language: p.stored.Language, Category: p.stored.Category, Status: p.stored.Status, PausedUntil: p.stored.PausedUntil}
+		if p.tpl, err = templates.FromStored(p.stored); err != nil {
+			return nil, err
+		}
+	}
+	tier, err := s.DB.PortfolioTier(ctx, portfolio(num))
+	if err != nil {
+		return nil, err
+	}
+	if tier != "" {
+		p.tier.Limit, p.tier.Unlimited = whatsapp.TierLimit(tier)
+		p.tier.Known = p.tier.Unlimited || p.tier.Limit > 0
+	}
+	return p, nil
+}
+
+// portfolio keys the messaging limit the number shares (as in outbound).
+func portfolio(num domain.Number) string { return num.WABAID }
+
+// vars are what parameter expressions may name: {{name}}, {{first_name}},
+// {{phone}}, any attribute ({{city}}), or the same under "contact.".
+func vars(c store.AudienceContact) map[string]map[string]string {
+	contact := map[string]string{"name": c.Name, "first_name": firstName(c.Name), "phone": c.Phone, "wa_id": c.WaID}
+	for k, v := range c.Attributes {
+		if _, taken := contact[k]; !taken {
+			contact[k] = v
+		}
+	}
+	out := map[string]map[string]string{"contact": contact, "attributes": c.Attributes}
+	for k, v := range contact {
+		out[k] = map[string]string{"": v}
+	}
+	return out
+}
+
+func firstName(name string) string {
+	f, _, _ := strings.Cut(strings.TrimSpace(name), " ")
+	return f
+}
+
+// verdict is what the rules say about one recipient now.
+type verdict struct {
+	d    policy.Decision
+	body json.RawMessage // Meta's template object, when allowed
+	text string          // the rendered body, for the inbox
+}
+
+// judge applies the rules to one recipient. tier carries the portfolio's
+// use so far (Used, Counted); a plan passes an unknown tier and counts
+// slots itself.
+func (p *prepared) judge(c store.AudienceContact, tier policy.Tier, now time.Time) verdict {
+	req := policy.Request{Type: "template"}
+	var sp templates.SendParams
+	var pt *policy.Template
+	if p.pt != nil {
+		cp := *p.pt
+		pt = &cp
+		sp = templates.SendParams{Body: fillAll(p.b.Parameters, vars(c))}
+		if err := templates.Check(p.tpl, sp); err != nil {
+			pt.ParamsErr = err
+		}
+	}
+	req.Template = pt
+	f := policy.Facts{Now: now, WindowExpiresAt: c.WindowExpiresAt, RecipientE164: "+" + c.WaID, Consent: policy.ConsentOf(c.Consent, c.NumberInboundAt),
+		Tier: tier, Quality: p.num.QualityRating, BlockRedMarket: p.settings.BlockMarketingOnRed,
+		Number: policy.NumberState{Disconnected: !p.num.Connected(), CanSend: p.num.Health.CanSend, Issues: p.num.Health.Issues}}
+	v := verdict{d: policy.Decide(req, f)}
+	if !v.d.Allowed {
+		return v
+	}
+	comps, err := templates.Components(p.tpl, sp)
+	if err != nil { // Check passed, so this cannot happen; refuse rather than send something odd
+		v.d = policy.Decision{Code: domain.CodeTemplateParams, Message: err.Error(), Remedy: "Fix the broadcast's parameters."}
+		return v
+	}
+	v.body, _ = json.Marshal(map[string]any{"name": p.stored.Name, "language": map[string]string{"code": p.stored.Language}, "components": comps})
+	v.text = templates.Render(p.tpl, sp).Body
+	return v
+}
+
+func fillAll(exprs []string, vs map[string]map[string]string) []string {
+	out := make([]string, len(exprs))
+	for i, e := range exprs {
+		out[i] = templates.Fill(e, vs)
+	}
+	return out
+}
+
+// perRecipient are the refusals that concern one recipient only: they
+// skip that recipient. Any other refusal (the number, the template, the
+// quality) concerns the whole broadcast and stops it.
+func perRecipient(code domain.Code) bool {
+	switch code {
+	case domain.CodeNotOptedIn, domain.CodeOptedOut, domain.CodeMarketingUS, domain.CodeTemplateParams:
+		return true
+	}
+	return false
+}
+
+// numberKey is the customer's number in E.164, the key duplicates are
+// found by; "" when it is not a possible phone number.
+func numberKey(waID string) string {
+	num, err := phonenumbers.Parse("+"+waID, "")
+	if err != nil || !phonenumbers.IsPossibleNumber(num) {
+		return ""
+	}
+	return phonenumbers.Format(num, phonenumbers.E164)
+}
+
+// problem is a refusal as the API shows it.
+type problem struct {
+	Code    domain.Code `json:"code"`
+	Message string      `json:"message"`
+	Remedy  string      `json:"remedy,omitempty"`
+}
+
+func problemOf(d policy.Decision) *problem {
+	return &problem{Code: d.Code, Message: d.Message, Remedy: d.Remedy}
+}
+
+func (p *problem) err() error {
+	if p == nil {
+		return nil
+	}
+	return &domain.Error{Code: p.Code, Message: p.Message, Remedy: p.Remedy}
+}
+
+func invalid(format string, args ...any) error {
+	return domain.Errorf(domain.CodeInvalidArgument, "Fix the broadcast and try again.", format, args...)
+}
+
+func describeSkip(code string) string {
+	switch code {
+	case SkipNoOptIn:
+		return "no opt-in recorded"
+	case SkipOptedOut:
+		return "opted out"
+	case SkipMarketingUS:
+		return "US number (Meta does not deliver marketing templates there)"
+	case SkipParams:
+		return "a template parameter is empty for this contact"
+	case domain.SkipInvalidNumber:
+		return "not a valid phone number"
+	case domain.SkipDuplicate:
+		return "same phone number as another recipient"
+	}
+	return fmt.Sprint(code)
+}
+
+// Skip reasons, as the plan and the recipient list name them.
+const (
+	SkipNoOptIn     = string(domain.CodeNotOptedIn)
+	SkipOptedOut    = string(domain.CodeOptedOut)
+	SkipMarketingUS = string(domain.CodeMarketingUS)
+	SkipParams      = string(domain.CodeTemplateParams)
+)
+
+// componentsProbe checks values against the template's parameters.
+func componentsProbe(p *prepared, values []string) ([]templates.SendComponent, error) {
+	comps, err := templates.Components(p.tpl, templates.SendParams{Body: values})
+	if err != nil {
+		var de *domain.Error
+		if errors.As(err, &de) {
+			return nil, &domain.Error{Code: domain.CodeInvalidArgument, Message: de.Message, Remedy: de.Remedy}
+		}
+		return nil, invalid("%v", err)
+	}
+	return comps, nil
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

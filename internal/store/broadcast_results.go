@@ -1,0 +1,151 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gohavi/gohavi/internal/domain"
+)
+
+// BroadcastCounts is a broadcast's funnel. Sent counts every message Meta
+// accepted, so it includes the delivered, read and replied ones; delivered
+// includes read. Failed includes failures Meta reported after accepting.
+type BroadcastCounts struct {
+	Total     int `json:"total"`
+	Pending   int `json:"pending"`
+	Sent      int `json:"sent"`
+	Delivered int `json:"delivered"`
+	Read      int `json:"read"`
+	Replied   int `json:"replied"`
+	Failed    int `json:"failed"`
+	Skipped   int `json:"skipped"`
+}
+
+// The outcome of a recipient, derived from its row and its message: the
+// message moves on with status webhooks long after the row settled.
+const (
+	resultFrom = ` FROM broadcast_recipients r LEFT JOIN messages m ON m.id = r.message_id LEFT JOIN conversations v ON v.id = m.conversation_id `
+	isFailed   = `(r.state = 'failed' OR m.status = 'failed')`
+	isSkipped  = `r.state = 'skipped'`
+	isSent     = `(NOT ` + isFailed + ` AND r.state <> 'skipped' AND m.status IN ('held', 'sent', 'delivered', 'read'))`
+	isDeliv    = `(NOT ` + isFailed + ` AND r.state <> 'skipped' AND m.status IN ('delivered', 'read'))`
+	isRead     = `(NOT ` + isFailed + ` AND r.state <> 'skipped' AND m.status = 'read')`
+	isReplied  = `(r.state <> 'skipped' AND m.id IS NOT NULL AND v.last_inbound_at > m.created_at)`
+)
+
+func sumIf(cond string) string { return `COALESCE(SUM(CASE WHEN ` + cond + ` THEN 1 ELSE 0 END), 0)` }
+
+// BroadcastCounts computes the funnel of one broadcast.
+func (db *DB) BroadcastCounts(ctx context.Context, broadcastID int64) (BroadcastCounts, error) {
+	var c BroadcastCounts
+	err := db.R.QueryRowContext(ctx, `SELECT COUNT(*), `+sumIf(isSent)+`, `+sumIf(isDeliv)+`, `+sumIf(isRead)+`, `+sumIf(isReplied)+`, `+
+		sumIf(isFailed)+`, `+sumIf(isSkipped)+resultFrom+`WHERE r.broadcast_id = $1`, broadcastID).
+		Scan(&c.Total, &c.Sent, &c.Delivered, &c.Read, &c.Replied, &c.Failed, &c.Skipped)
+	c.Pending = c.Total - c.Sent - c.Failed - c.Skipped
+	return c, err
+}
+
+// ResultGroups name sets of recipients for the results list and for
+// follow-up broadcasts; each is a condition over a recipient's outcome.
+var resultGroups = map[string]string{
+	"all":                "1 = 1",
+	"pending":            `(NOT ` + isFailed + ` AND NOT ` + isSkipped + ` AND NOT ` + isSent + `)`,
+	"sent":               isSent,
+	"delivered":          isDeliv,
+	"read":               isRead,
+	"replied":            isReplied,
+	"failed":             isFailed,
+	"skipped":            isSkipped,
+	"not_delivered":      `(` + isSent + ` AND m.status IN ('held', 'sent'))`,
+	"delivered_not_read": `(` + isDeliv + ` AND m.status = 'delivered' AND NOT ` + isReplied + `)`,
+	"read_not_replied":   `(` + isRead + ` AND NOT ` + isReplied + `)`,
+	"not_replied":        `(` + isSent + ` AND NOT ` + isReplied + `)`,
+}
+
+// ResultGroupValid reports whether name is a known group ("failed_retryable"
+// is one too: failed with one of the codes the caller passes).
+func ResultGroupValid(name string) bool {
+	_, ok := resultGroups[name]
+	return ok || name == "failed_retryable"
+}
+
+func groupCond(group string, retryable []int, args *[]any) (string, error) {
+	if group == "failed_retryable" {
+		in := ""
+		for i, c := range retryable {
+			if i > 0 {
+				in += ", "
+			}
+			*args = append(*args, c)
+			in += placeholder(len(*args))
+		}
+		if in == "" {
+			return "1 = 0", nil
+		}
+		return `(` + isFailed + ` AND (m.error_code IN (` + in + `) OR (m.status IS NULL AND r.state = 'failed')))`, nil
+	}
+	cond, ok := resultGroups[group]
+	if !ok {
+		return "", fmt.Errorf("unknown result group %q", group)
+	}
+	return cond, nil
+}
+
+// RecipientResult is a recipient with its outcome.
+type RecipientResult struct {
+	domain.Recipient
+	Phone       string
+	ErrorDetail string
+}
+
+// ListRecipients pages through a broadcast's recipients in a group, in id
+// order after afterID.
+func (db *DB) ListRecipients(ctx context.Context, broadcastID int64, group string, retryable []int, afterID int64, limit int) ([]RecipientResult, error) {
+	args := []any{broadcastID, afterID, limit}
+	cond, err := groupCond(group, retryable, &args)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.R.QueryContext(ctx, `SELECT `+recipientCols+`, COALESCE(m.status, ''), COALESCE(m.error_code, 0), COALESCE(m.error_title, ''), COALESCE(m.error_detail, ''),
+		CASE WHEN `+isReplied+` THEN 1 ELSE 0 END`+resultFrom+`WHERE r.broadcast_id = $1 AND r.id > $2 AND `+cond+` ORDER BY r.id LIMIT $3`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []RecipientResult
+	for rows.Next() {
+		var res RecipientResult
+		var st string
+		var replied int
+		if res.Recipient, err = scanRecipient(rows, &st, &res.ErrorCode, &res.ErrorTitle, &res.ErrorDetail, &replied); err != nil {
+			return nil, err
+		}
+		res.MessageStatus, res.Replied, res.Phone = domain.Status(st), replied == 1, "+"+res.WaID
+		out = append(out, res)
+	}
+	return out, rows.Err()
+}
+
+// GroupContactIDs lists the contacts of a broadcast's result group, for a
+// follow-up.
+func (db *DB) GroupContactIDs(ctx context.Context, broadcastID int64, group string, retryable []int) ([]int64, error) {
+	args := []any{broadcastID}
+	cond, err := groupCond(group, retryable, &args)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.R.QueryContext(ctx, `SELECT r.contact_id`+resultFrom+`WHERE r.broadcast_id = $1 AND `+cond+` ORDER BY r.id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
