@@ -173,6 +173,17 @@ func (s simCtl) post(t testing.TB, path string, body, out any) {
 	}
 }
 
+func (s simCtl) get(t testing.TB, path string, out any) {
+	t.Helper()
+	code, b := call(t, "GET", s.base+path, "", nil)
+	if code != http.StatusOK {
+		t.Fatalf("sim GET %s: status %d: %s", path, code, b)
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		t.Fatalf("sim GET %s: %v", path, err)
+	}
+}
+
 // inbound makes the customer waID send a message of type typ with content
 // under the type key; it returns the wamid.
 func (s simCtl) inbound(t testing.TB, phoneID, waID, name, typ string, content any) string {

@@ -67,7 +67,7 @@ func TestBroadcastSendsEachOnce(t *testing.T) {
 			got, _ := e.status(t, b.ID)
 			return got.Status == domain.BroadcastCompleted
 		})
-		e.applyAll(t)
+		e.settled(t, "all delivered", func() bool { _, c := e.status(t, b.ID); return c.Delivered == 250 })
 		counts := e.sim.SentCounts(phoneID)
 		if len(counts) != 250 {
 			t.Fatalf("recipients reached: %d", len(counts))

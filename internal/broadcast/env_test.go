@@ -60,7 +60,8 @@ type env struct {
 }
 
 type envOpts struct {
-	throughput int // the simulator's mps (default 80)
+	throughput int           // the simulator's mps (default 80)
+	timeout    time.Duration // the Graph client's (default 5 s)
 }
 
 func newEnv(t *testing.T, db *store.DB, clock *domain.FakeClock, opts envOpts) *env {
@@ -80,7 +81,11 @@ func newEnv(t *testing.T, db *store.DB, clock *domain.FakeClock, opts envOpts) *
 	simSrv := httptest.NewServer(e.sim.Handler())
 	t.Cleanup(simSrv.Close)
 	e.sim.AddNumber(meta.NumberSpec{WABAID: wabaID, PhoneNumberID: phoneID, DisplayPhoneNumber: "15550783882", AccessToken: token})
-	graph := whatsapp.NewClient(simSrv.URL, "v24.0", &http.Client{Timeout: 5 * time.Second})
+	timeout := opts.timeout
+	if timeout == 0 {
+		timeout = 5 * time.Second
+	}
+	graph := whatsapp.NewClient(simSrv.URL, "v24.0", &http.Client{Timeout: timeout})
 	box, err := secret.NewBox(bytes.Repeat([]byte{9}, secret.KeySize))
 	if err != nil {
 		t.Fatal(err)
@@ -145,18 +150,23 @@ func (e *env) applyAll(t *testing.T) {
 	}
 }
 
-// runUntil passes the sender, applying webhooks and moving the clock by
-// step whenever it has to wait, until done reports true.
+// runUntil passes the sender, applying webhooks, until done reports true.
+// Between passes the clock moves to when the sender said more work is due
+// (a freed messaging-limit slot a day later), or by step.
 func (e *env) runUntil(t *testing.T, step time.Duration, done func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for !done() {
 		if time.Now().After(deadline) {
 			t.Fatal("broadcast did not finish in time")
 		}
-		e.svc.Pass(context.Background())
+		next := e.svc.Pass(context.Background())
 		e.applyAll(t)
-		e.clock.Advance(step)
+		if now := e.clock.Now(); next.After(now.Add(step)) {
+			e.clock.Set(next)
+		} else {
+			e.clock.Advance(step)
+		}
 	}
 }
 
@@ -167,4 +177,18 @@ func (e *env) status(t *testing.T, id int64) (domain.Broadcast, store.BroadcastC
 		t.Fatal(err)
 	}
 	return b, c
+}
+
+// settled applies webhooks until cond holds: status webhooks arrive from
+// the simulator asynchronously. It fails after a real-time bound.
+func (e *env) settled(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not reached in time", what)
+		}
+		e.applyAll(t)
+		time.Sleep(5 * time.Millisecond)
+	}
 }

@@ -115,12 +115,13 @@ func (db *DB) ListRecipients(ctx context.Context, broadcastID int64, group strin
 	var out []RecipientResult
 	for rows.Next() {
 		var res RecipientResult
-		var st string
-		var replied int
-		if res.Recipient, err = scanRecipient(rows, &st, &res.ErrorCode, &res.ErrorTitle, &res.ErrorDetail, &replied); err != nil {
+		var st, title string
+		var code, replied int
+		if res.Recipient, err = scanRecipient(rows, &st, &code, &title, &res.ErrorDetail, &replied); err != nil {
 			return nil, err
 		}
-		res.MessageStatus, res.Replied, res.Phone = domain.Status(st), replied == 1, "+"+res.WaID
+		res.MessageStatus, res.ErrorCode, res.ErrorTitle = domain.Status(st), code, title
+		res.Replied, res.Phone = replied == 1, "+"+res.WaID
 		out = append(out, res)
 	}
 	return out, rows.Err()
