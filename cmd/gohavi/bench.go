@@ -11,9 +11,13 @@ import (
 )
 
 const benchUsage = `usage: gohavi bench ingest [--engine sqlite|postgres] [--database-url URL] [--duration 10s]
-       [--concurrency 64] [--prefill N] [--payload-bytes 750] [--dir DIR] [--no-applier] [--no-baseline]`
+       [--concurrency 64] [--prefill N] [--payload-bytes 750] [--dir DIR] [--no-applier] [--no-baseline]
+       gohavi bench broadcast [--engine sqlite|postgres] [--database-url URL] [--recipients 100000] [--workers 64] [--batch 500]`
 
 func benchCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
+	if len(args) > 0 && args[0] == "broadcast" {
+		return benchBroadcast(ctx, args[1:], stdout, getenv)
+	}
 	if len(args) == 0 || args[0] != "ingest" {
 		return fmt.Errorf("%s", benchUsage)
 	}
@@ -50,5 +54,40 @@ func benchCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(
 	}
 	fmt.Fprintln(stdout, rep.String())
 	fmt.Fprint(stdout, rep.Details())
+	return nil
+}
+
+func benchDatabaseURL(getenv func(string) string) string {
+	if u := getenv("GOHAVI_DATABASE_URL"); u != "" {
+		return u
+	}
+	if u := getenv("TEST_POSTGRES_URL"); u != "" {
+		return u
+	}
+	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+}
+
+func benchBroadcast(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("bench broadcast", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	var o bench.BroadcastOptions
+	fs.StringVar(&o.Engine, "engine", "sqlite", "sqlite or postgres")
+	fs.StringVar(&o.DatabaseURL, "database-url", benchDatabaseURL(getenv), "PostgreSQL server for --engine postgres; a throwaway schema is used")
+	fs.IntVar(&o.Recipients, "recipients", 100_000, "opted-in contacts the broadcast goes to")
+	fs.IntVar(&o.Baseline, "baseline", 50_000, "sends of the raw simulator run")
+	fs.IntVar(&o.Workers, "workers", 64, "concurrent Graph calls")
+	fs.IntVar(&o.Batch, "batch", 500, "recipients per claim")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q\n%s", fs.Arg(0), benchUsage)
+	}
+	o.Progress = func(s string) { fmt.Fprintln(stdout, s) }
+	rep, err := bench.RunBroadcast(ctx, o)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, rep.String())
 	return nil
 }

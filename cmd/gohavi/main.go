@@ -29,6 +29,7 @@ Usage:
   gohavi user create --email E --password P [--workspace SLUG] [--name N] [--role owner|admin|agent]
   gohavi apikey create --workspace SLUG --name NAME
   gohavi bench ingest [flags]              measure durable webhook ingest
+  gohavi bench broadcast [flags]           measure a broadcast end to end
   gohavi secret                            print a new GOHAVI_SECRET_KEY
   gohavi version
 

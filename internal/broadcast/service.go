@@ -235,13 +235,6 @@ func (s *Service) validAudience(ctx context.Context, workspaceID int64, a domain
 // ParseSchedule reads a schedule: RFC 3339, or a wall time in zone (UTC
 // when empty). "" is no schedule.
 func ParseSchedule(at, zone string) (time.Time, error) {
-	at = strings.TrimSpace(at)
-	if at == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.Parse(time.RFC3339, at); err == nil {
-		return t.UTC(), nil
-	}
 	loc := time.UTC
 	if zone != "" {
 		l, err := time.LoadLocation(zone)
@@ -249,6 +242,13 @@ func ParseSchedule(at, zone string) (time.Time, error) {
 			return time.Time{}, invalid("timezone %q is not an IANA time zone (e.g. Europe/London)", zone)
 		}
 		loc = l
+	}
+	at = strings.TrimSpace(at)
+	if at == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, at); err == nil {
+		return t.UTC(), nil
 	}
 	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04"} {
 		if t, err := time.ParseInLocation(layout, at, loc); err == nil {

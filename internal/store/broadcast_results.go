@@ -25,12 +25,15 @@ type BroadcastCounts struct {
 // message moves on with status webhooks long after the row settled.
 const (
 	resultFrom = ` FROM broadcast_recipients r LEFT JOIN messages m ON m.id = r.message_id LEFT JOIN conversations v ON v.id = m.conversation_id `
-	isFailed   = `(r.state = 'failed' OR m.status = 'failed')`
-	isSkipped  = `r.state = 'skipped'`
-	isSent     = `(NOT ` + isFailed + ` AND r.state <> 'skipped' AND m.status IN ('held', 'sent', 'delivered', 'read'))`
-	isDeliv    = `(NOT ` + isFailed + ` AND r.state <> 'skipped' AND m.status IN ('delivered', 'read'))`
-	isRead     = `(NOT ` + isFailed + ` AND r.state <> 'skipped' AND m.status = 'read')`
-	isReplied  = `(r.state <> 'skipped' AND m.id IS NOT NULL AND v.last_inbound_at > m.created_at)`
+	// mStatus is never NULL, so every condition below is true or false
+	// (NOT of a NULL would hide recipients without a message yet).
+	mStatus   = `COALESCE(m.status, '')`
+	isFailed  = `(r.state = 'failed' OR ` + mStatus + ` = 'failed')`
+	isSkipped = `r.state = 'skipped'`
+	isSent    = `(NOT ` + isFailed + ` AND r.state <> 'skipped' AND ` + mStatus + ` IN ('held', 'sent', 'delivered', 'read'))`
+	isDeliv   = `(NOT ` + isFailed + ` AND r.state <> 'skipped' AND ` + mStatus + ` IN ('delivered', 'read'))`
+	isRead    = `(NOT ` + isFailed + ` AND r.state <> 'skipped' AND ` + mStatus + ` = 'read')`
+	isReplied = `(r.state <> 'skipped' AND m.id IS NOT NULL AND COALESCE(v.last_inbound_at, 0) > m.created_at)`
 )
 
 func sumIf(cond string) string { return `COALESCE(SUM(CASE WHEN ` + cond + ` THEN 1 ELSE 0 END), 0)` }
@@ -56,8 +59,8 @@ var resultGroups = map[string]string{
 	"replied":            isReplied,
 	"failed":             isFailed,
 	"skipped":            isSkipped,
-	"not_delivered":      `(` + isSent + ` AND m.status IN ('held', 'sent'))`,
-	"delivered_not_read": `(` + isDeliv + ` AND m.status = 'delivered' AND NOT ` + isReplied + `)`,
+	"not_delivered":      `(` + isSent + ` AND ` + mStatus + ` IN ('held', 'sent'))`,
+	"delivered_not_read": `(` + isDeliv + ` AND ` + mStatus + ` = 'delivered' AND NOT ` + isReplied + `)`,
 	"read_not_replied":   `(` + isRead + ` AND NOT ` + isReplied + `)`,
 	"not_replied":        `(` + isSent + ` AND NOT ` + isReplied + `)`,
 }
@@ -82,7 +85,7 @@ func groupCond(group string, retryable []int, args *[]any) (string, error) {
 		if in == "" {
 			return "1 = 0", nil
 		}
-		return `(` + isFailed + ` AND (m.error_code IN (` + in + `) OR (m.status IS NULL AND r.state = 'failed')))`, nil
+		return `(` + isFailed + ` AND (COALESCE(m.error_code, 0) IN (` + in + `) OR (m.id IS NULL AND r.state = 'failed')))`, nil
 	}
 	cond, ok := resultGroups[group]
 	if !ok {

@@ -179,7 +179,10 @@ func (s *server) previewBroadcast(w http.ResponseWriter, r *http.Request, p doma
 	id, err := pathID(r)
 	err = firstErr(err, s.broadcastsReady())
 	n, _ := strconv.Atoi(r.URL.Query().Get("n"))
-	n = min(max(n, 5), 50)
+	if n <= 0 {
+		n = 5
+	}
+	n = min(n, 50)
 	var items []broadcast.PreviewItem
 	if err == nil {
 		items, err = s.Broadcasts.Preview(r.Context(), p.WorkspaceID, id, n)
