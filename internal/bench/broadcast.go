@@ -48,7 +48,9 @@ type BroadcastReport struct {
 func (r BroadcastReport) SentRate() float64 { return float64(r.Recipients) / r.Sent.Seconds() }
 
 // DeliveredRate counts to the last delivered status applied.
-func (r BroadcastReport) DeliveredRate() float64 { return float64(r.Recipients) / r.Delivered.Seconds() }
+func (r BroadcastReport) DeliveredRate() float64 {
+	return float64(r.Recipients) / r.Delivered.Seconds()
+}
 
 func (r BroadcastReport) String() string {
 	return fmt.Sprintf("broadcast %s: %d recipients sent in %.1fs = %s msg/s (delivered statuses applied: %s msg/s); "+
