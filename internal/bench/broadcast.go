@@ -144,7 +144,7 @@ func RunBroadcast(ctx context.Context, o BroadcastOptions) (BroadcastReport, err
 		select {
 		case <-ctx.Done():
 			return rep, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(time.Second):
 		}
 		c, err := db.BroadcastCounts(ctx, b.ID)
 		if err != nil {
@@ -161,7 +161,7 @@ func RunBroadcast(ctx context.Context, o BroadcastOptions) (BroadcastReport, err
 		if st.Status == domain.BroadcastPaused || st.Status == domain.BroadcastCanceled {
 			return rep, fmt.Errorf("the broadcast stopped: %s", st.StatusReason)
 		}
-		if tick++; tick%20 == 0 {
+		if tick++; tick%5 == 0 {
 			progress(fmt.Sprintf("%s: %s sent %d delivered %d failed %d pending %d %s", time.Since(start).Round(time.Second), st.Status, c.Sent, c.Delivered, c.Failed, c.Pending, st.StatusReason))
 		}
 		if time.Since(start) > 30*time.Minute {

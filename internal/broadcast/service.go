@@ -60,7 +60,8 @@ type Service struct {
 	// a status webhook before it is tried again (default 2 minutes).
 	ReconcileGrace time.Duration
 	// HaltCheckEvery is how often the failure rate is recomputed while
-	// sending (default 3 s of the clock; negative: every batch).
+	// sending (default 10 s of the clock; negative: every batch): it is a
+	// pass over every recipient.
 	HaltCheckEvery time.Duration
 	// Interval is how often Run looks for work when nobody wakes it.
 	Interval time.Duration
@@ -90,7 +91,7 @@ func (s *Service) init() {
 			s.ReconcileGrace = 2 * time.Minute
 		}
 		if s.HaltCheckEvery == 0 {
-			s.HaltCheckEvery = 3 * time.Second
+			s.HaltCheckEvery = 10 * time.Second
 		}
 		s.started = s.Clock.Now()
 		s.halts = map[int64]haltCache{}
