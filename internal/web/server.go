@@ -89,6 +89,7 @@ func New(d Deps) (http.Handler, error) {
 	mux.HandleFunc("GET /numbers/connect", s.page(s.numbersConnectPage))
 	mux.HandleFunc("GET /integrations", s.page(s.integrationsPage))
 	mux.HandleFunc("GET /appointments", s.page(s.appointmentsPage))
+	mux.HandleFunc("GET /broadcasts", s.page(s.broadcastsPage))
 
 	api := func(pattern string, h func(http.ResponseWriter, *http.Request, domain.Principal)) {
 		mux.HandleFunc(pattern, s.api(h))

@@ -83,7 +83,8 @@ func TestInboxPage(t *testing.T) {
 // Every /static/ URL the pages use must exist in Static().
 func TestAssetsExist(t *testing.T) {
 	html := render(t, "login.html", LoginPage{}) + render(t, "inbox.html", InboxPage{Sandbox: true}) + render(t, "compliance.html", InboxPage{}) +
-		render(t, "appointments.html", InboxPage{Sandbox: true}) + render(t, "integrations.html", InboxPage{Sandbox: true})
+		render(t, "appointments.html", InboxPage{Sandbox: true}) + render(t, "integrations.html", InboxPage{Sandbox: true}) +
+		render(t, "broadcasts.html", BroadcastsPage{CanManage: true})
 	refs := regexp.MustCompile(`/static/([\w.-]+)\?v=`).FindAllStringSubmatch(html, -1)
 	if len(refs) < 3 {
 		t.Fatalf("found only %d asset references", len(refs))
@@ -130,7 +131,8 @@ func TestCompliancePage(t *testing.T) {
 
 func TestStatic(t *testing.T) {
 	for _, name := range []string{"app.css", "inbox.js", "api.js", "picker.js", "compliance.js", "favicon.svg",
-		"appointments.js", "integrations-calendly.js", "calendly-settings.js"} {
+		"appointments.js", "integrations-calendly.js", "calendly-settings.js",
+		"broadcasts.js", "broadcasts-compose.js", "broadcasts-plan.js", "broadcasts-results.js", "broadcasts-import.js", "broadcasts-words.js", "broadcasts.css"} {
 		b, err := fs.ReadFile(Static(), name)
 		if err != nil {
 			t.Fatalf("static %s: %v", name, err)
@@ -147,10 +149,14 @@ func TestStatic(t *testing.T) {
 // Every page links every other, the current one marked.
 func TestNav(t *testing.T) {
 	pages := map[string]string{"inbox.html": "/", "appointments.html": "/appointments", "compliance.html": "/compliance",
-		"numbers.html": "/numbers", "numbers_connect.html": "/numbers", "integrations.html": "/integrations"}
+		"numbers.html": "/numbers", "numbers_connect.html": "/numbers", "integrations.html": "/integrations", "broadcasts.html": "/broadcasts"}
 	for page, current := range pages {
-		html := render(t, page, InboxPage{})
-		for _, href := range []string{"/", "/appointments", "/compliance", "/numbers", "/integrations"} {
+		var data any = InboxPage{}
+		if page == "broadcasts.html" {
+			data = BroadcastsPage{}
+		}
+		html := render(t, page, data)
+		for _, href := range []string{"/", "/appointments", "/broadcasts", "/compliance", "/numbers", "/integrations"} {
 			contains(t, page, html, `href="`+href+`"`)
 		}
 		if n := strings.Count(html, `aria-current="page"`); n != 1 {
@@ -182,4 +188,27 @@ func TestAppointmentsPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	contains(t, "appointments.js", string(b), `"/api/v1/appointments?limit=200"`, `"/sim/calendly/_sim"`, "dataset.status", "dataset.kind")
+}
+
+func TestBroadcastsPage(t *testing.T) {
+	data := BroadcastsPage{InboxPage: InboxPage{UserName: "Olivia <Owner>", UserRole: "owner", WorkspaceName: "Acme & Co", WorkspaceSlug: "acme"}, CanManage: true}
+	html := render(t, "broadcasts.html", data)
+	contains(t, "broadcasts", html,
+		`<script type="module" src="/static/broadcasts.js?v=`, `<link rel="stylesheet" href="/static/broadcasts.css?v=`,
+		`<a id="nav-broadcasts" href="/broadcasts" aria-current="page"`, `data-can-manage="true"`,
+		`<form id="compose-form"`, `<form id="import-form"`, `id="broadcast-launch"`, `id="broadcast-pause"`,
+		`data-group="read_not_replied"`, `data-group="failed_retryable"`, `data-group="delivered_not_read"`,
+		"<code>{{first_name|there}}</code>", "Olivia &lt;Owner&gt;", "Acme &amp; Co")
+	absent(t, "broadcasts", html, "<script>", "style=")
+
+	data.CanManage, data.UserRole = false, "agent"
+	html = render(t, "broadcasts.html", data)
+	absent(t, "broadcasts (agent)", html, "compose-form", "import-form", "broadcast-launch", "broadcast-pause", "broadcast-new", "bc-followup", "data-can-manage")
+	contains(t, "broadcasts (agent)", html, `id="broadcast-list"`, `id="recipients"`, `id="plan"`)
+
+	b, err := fs.ReadFile(Static(), "broadcasts.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	contains(t, "broadcasts.js", string(b), `new EventSource("/api/v1/events")`, `"broadcast.updated"`, "throttled(", `"/api/v1/broadcasts"`)
 }
