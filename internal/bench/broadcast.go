@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"bytes"
 	"context"
 	"fmt"
@@ -71,8 +72,8 @@ const (
 // and the status webhooks back through the real handler stack, writer and
 // applier. The baseline is the simulator alone accepting the same sends.
 func RunBroadcast(ctx context.Context, o BroadcastOptions) (BroadcastReport, error) {
-	o.Recipients, o.Baseline = cmpInt(o.Recipients, 100_000), cmpInt(o.Baseline, 50_000)
-	o.Workers, o.Batch = cmpInt(o.Workers, 64), cmpInt(o.Batch, 500)
+	o.Recipients, o.Baseline = cmp.Or(o.Recipients, 100_000), cmp.Or(o.Baseline, 50_000)
+	o.Workers, o.Batch = cmp.Or(o.Workers, 64), cmp.Or(o.Batch, 500)
 	progress := o.Progress
 	if progress == nil {
 		progress = func(string) {}
@@ -181,13 +182,6 @@ func RunBroadcast(ctx context.Context, o BroadcastOptions) (BroadcastReport, err
 		}
 	}
 	return rep, nil
-}
-
-func cmpInt(v, def int) int {
-	if v > 0 {
-		return v
-	}
-	return def
 }
 
 func benchWaID(i int) string { return fmt.Sprintf("4479%08d", i) }

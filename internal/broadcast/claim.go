@@ -74,16 +74,16 @@ func (s *Service) claimTx(ctx context.Context, tx *store.Tx, p *prepared, c *cla
 	for i, r := range recips {
 		ids[i] = r.ContactID
 	}
-	facts, err := tx.BatchFacts(ctx, p.b.WorkspaceID, p.num.ID, portfolio(p.num), ids, now)
+	facts, err := tx.BatchFacts(ctx, p.b.WorkspaceID, p.num.ID, p.num.Portfolio(), ids, now)
 	if err != nil {
 		return err
 	}
 	tier := p.tier
 	if tier.Known && !tier.Unlimited {
-		if err := tx.LockTier(ctx, portfolio(p.num)); err != nil {
+		if err := tx.LockTier(ctx, p.num.Portfolio()); err != nil {
 			return err
 		}
-		if tier.Used, _, tier.NextSlotAt, err = tx.TierUsage(ctx, portfolio(p.num), "", now); err != nil {
+		if tier.Used, _, tier.NextSlotAt, err = tx.TierUsage(ctx, p.num.Portfolio(), "", now); err != nil {
 			return err
 		}
 	}
@@ -136,7 +136,7 @@ func (s *Service) claimTx(ctx context.Context, tx *store.Tx, p *prepared, c *cla
 			continue
 		}
 		if v.d.TakesTierSlot {
-			if err := tx.ReachTier(ctx, portfolio(p.num), f.WaID); err != nil {
+			if err := tx.ReachTier(ctx, p.num.Portfolio(), f.WaID); err != nil {
 				return err
 			}
 			if !f.TierCounted {

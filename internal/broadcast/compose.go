@@ -50,7 +50,7 @@ func (s *Service) prepare(ctx context.Context, b domain.Broadcast) (*prepared, e
 			return nil, err
 		}
 	}
-	tier, err := s.DB.PortfolioTier(ctx, portfolio(num))
+	tier, err := s.DB.PortfolioTier(ctx, num.Portfolio())
 	if err != nil {
 		return nil, err
 	}
@@ -60,9 +60,6 @@ func (s *Service) prepare(ctx context.Context, b domain.Broadcast) (*prepared, e
 	}
 	return p, nil
 }
-
-// portfolio keys the messaging limit the number shares (as in outbound).
-func portfolio(num domain.Number) string { return num.WABAID }
 
 // vars are what parameter expressions may name: {{name}}, {{first_name}},
 // {{phone}}, any attribute ({{city}}), or the same under "contact.".

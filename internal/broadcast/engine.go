@@ -67,7 +67,7 @@ func earliest(a, b time.Time) time.Time {
 // work sends one broadcast's recipients until the limits say wait, and
 // returns when to look again.
 func (s *Service) work(ctx context.Context, id int64) time.Time {
-	b, err := s.broadcast(ctx, id)
+	b, err := s.DB.BroadcastByIDAny(ctx, id)
 	if err != nil {
 		s.Log.Error("broadcast: read", "id", id, "err", err)
 		return s.Clock.Now().Add(time.Second)
@@ -123,10 +123,6 @@ func (s *Service) work(ctx context.Context, id int64) time.Time {
 	return time.Time{}
 }
 
-func (s *Service) broadcast(ctx context.Context, id int64) (domain.Broadcast, error) {
-	return s.DB.BroadcastByIDAny(ctx, id)
-}
-
 // haltCache keeps the failure counts between recomputations.
 type haltCache struct {
 	at              time.Time
@@ -147,11 +143,11 @@ func (s *Service) checkHalt(ctx context.Context, p *prepared) *problem {
 	hc, ok := s.halts[p.b.ID]
 	s.mu.Unlock()
 	if !ok || s.HaltCheckEvery < 0 || now.Sub(hc.at) >= s.HaltCheckEvery {
-		c, err := s.DB.BroadcastCounts(ctx, p.b.ID)
+		settled, failed, err := s.DB.BroadcastFailures(ctx, p.b.ID)
 		if err != nil {
 			s.Log.Warn("broadcast: counts", "id", p.b.ID, "err", err)
 		} else {
-			hc = haltCache{at: now, settled: c.Sent + c.Failed, failed: c.Failed}
+			hc = haltCache{at: now, settled: settled, failed: failed}
 			s.mu.Lock()
 			s.halts[p.b.ID] = hc
 			s.mu.Unlock()

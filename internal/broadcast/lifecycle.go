@@ -111,21 +111,15 @@ func (s *Service) Resume(ctx context.Context, workspaceID, id int64) (domain.Bro
 		return b, prob.err()
 	}
 	to := domain.BroadcastRunning
-	if !s.hasRecipients(ctx, id) {
+	n, err := s.DB.RecipientCount(ctx, id)
+	if err != nil {
+		return b, err
+	}
+	if n == 0 {
 		to = domain.BroadcastScheduled // paused before its snapshot: the engine starts it when its time comes
 	}
 	s.forgetHalt(id)
 	return s.transition(ctx, workspaceID, id, []domain.BroadcastStatus{domain.BroadcastPaused}, to, "")
-}
-
-func (s *Service) hasRecipients(ctx context.Context, id int64) bool {
-	n := 0
-	_ = s.DB.WithTx(ctx, func(tx *store.Tx) error {
-		var err error
-		n, err = tx.RecipientCount(ctx, id)
-		return err
-	})
-	return n > 0
 }
 
 // Cancel ends a broadcast for good: waiting recipients are skipped with

@@ -8,6 +8,7 @@ import (
 	"github.com/gohavi/gohavi/internal/domain"
 	"github.com/gohavi/gohavi/internal/policy"
 	"github.com/gohavi/gohavi/internal/pricing"
+	"github.com/gohavi/gohavi/internal/store"
 	"github.com/gohavi/gohavi/internal/templates"
 )
 
@@ -108,7 +109,7 @@ func (s *Service) planTier(ctx context.Context, p *prepared, now time.Time, plan
 	if !p.tier.Known || p.tier.Unlimited {
 		return nil
 	}
-	used, _, nextSlot, err := s.DB.TierUsage(ctx, portfolio(p.num), "", now)
+	used, _, nextSlot, err := s.DB.TierUsage(ctx, p.num.Portfolio(), "", now)
 	if err != nil {
 		return err
 	}
@@ -119,20 +120,17 @@ func (s *Service) planTier(ctx context.Context, p *prepared, now time.Time, plan
 	}
 	plan.Deferred = plan.Tier.NeedSlots - free
 	plan.SendNow = plan.Eligible - plan.Deferred
-	next := now.Add(policyWindow) // this broadcast's own first sends free the slots
+	next := now.Add(store.TierWindow) // this broadcast's own first sends free the slots
 	if !nextSlot.IsZero() {
 		next = nextSlot
 	}
 	plan.NextSlotAt = &next
 	// Each 24 hours the limit admits up to Limit new customers again.
 	waves := (plan.Deferred + p.tier.Limit - 1) / max(1, p.tier.Limit)
-	last := next.Add(time.Duration(waves-1) * policyWindow).Add(time.Duration(float64(min(plan.Deferred, p.tier.Limit)) / plan.ThroughputMPS * float64(time.Second)))
+	last := next.Add(time.Duration(waves-1) * store.TierWindow).Add(time.Duration(float64(min(plan.Deferred, p.tier.Limit)) / plan.ThroughputMPS * float64(time.Second)))
 	plan.CompletesBy = &last
 	return nil
 }
-
-// policyWindow is the messaging limit's rolling window.
-const policyWindow = 24 * time.Hour
 
 // mps is the number's throughput the sender paces to.
 func (s *Service) mps(num domain.Number) float64 {

@@ -1,6 +1,7 @@
 package broadcast
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"strconv"
@@ -53,7 +54,7 @@ func (s *Service) send(ctx context.Context, p *prepared, token string, c claimed
 			if err != nil {
 				return err
 			}
-			halt, throttled = cmpOr(halt, h), throttled || thr
+			halt, throttled = cmp.Or(halt, h), throttled || thr
 		}
 		if throttled {
 			// Meta counted more than we did (another tool on the number?):
@@ -75,13 +76,6 @@ func (s *Service) send(ctx context.Context, p *prepared, token string, c claimed
 	if halt != nil {
 		s.Log.Warn("broadcast paused itself", "id", p.b.ID, "code", halt.Code, "reason", halt.Message)
 	}
-}
-
-func cmpOr(a, b *problem) *problem {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 // haltCodes are Graph errors that say the template or the account cannot

@@ -24,5 +24,9 @@ type Number struct {
 	UpdatedAt        time.Time
 }
 
+// Portfolio keys the messaging limit the number shares: Meta counts per
+// business portfolio; until its id is known, the WABA stands for it.
+func (n Number) Portfolio() string { return n.WABAID }
+
 // Connected reports whether the number is in use (not disconnected).
 func (n Number) Connected() bool { return n.DisconnectedAt.IsZero() }

@@ -102,12 +102,8 @@ func (s *Service) recordDenial(ctx context.Context, req Request, tgt target, d p
 	}
 }
 
-// portfolio is the key of the messaging limit a number shares: Meta counts
-// per business portfolio; until its id is known, the WABA stands for it.
-func portfolio(num domain.Number) string { return num.WABAID }
-
 func (s *Service) tierFacts(ctx context.Context, num domain.Number, waID string, f *policy.Facts) error {
-	tier, err := s.DB.PortfolioTier(ctx, portfolio(num))
+	tier, err := s.DB.PortfolioTier(ctx, num.Portfolio())
 	if err != nil || tier == "" {
 		return err // unknown: not enforced until Meta tells us the limit
 	}
@@ -119,7 +115,7 @@ func (s *Service) tierFacts(ctx context.Context, num domain.Number, waID string,
 	if f.Tier.Unlimited {
 		return nil
 	}
-	f.Tier.Used, f.Tier.Counted, f.Tier.NextSlotAt, err = s.DB.TierUsage(ctx, portfolio(num), waID, f.Now)
+	f.Tier.Used, f.Tier.Counted, f.Tier.NextSlotAt, err = s.DB.TierUsage(ctx, num.Portfolio(), waID, f.Now)
 	return err
 }
 
@@ -203,7 +199,7 @@ func (s *Service) Submit(ctx context.Context, req Request) (domain.Message, erro
 		if d.TakesTierSlot {
 			// Counted in the same commit as the message, under the
 			// portfolio's lock: concurrent sends never overshoot the tier.
-			ok, err := tx.TakeTierSlot(ctx, portfolio(num), waID, s.Clock.Now(), tgt.limit)
+			ok, err := tx.TakeTierSlot(ctx, num.Portfolio(), waID, s.Clock.Now(), tgt.limit)
 			if err != nil {
 				return err
 			}

@@ -35,15 +35,11 @@ func (db *DB) AudienceContacts(ctx context.Context, workspaceID, numberID int64,
 	args := []any{workspaceID, numberID}
 	var where strings.Builder
 	in := func(vals []string) string {
-		var b strings.Builder
+		lower := make([]string, len(vals))
 		for i, v := range vals {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			args = append(args, strings.ToLower(strings.TrimSpace(v)))
-			b.WriteString(placeholder(len(args)))
+			lower[i] = strings.ToLower(strings.TrimSpace(v))
 		}
-		return b.String()
+		return inList(lower, &args)
 	}
 	if len(aud.Tags) > 0 {
 		where.WriteString(` AND EXISTS (SELECT 1 FROM contact_tags t WHERE t.contact_id = c.id AND LOWER(t.tag) IN (` + in(aud.Tags) + `))`)

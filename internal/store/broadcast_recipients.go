@@ -184,20 +184,7 @@ func (tx *Tx) NextRecipientAt(ctx context.Context, broadcastID int64) (time.Time
 // InFlightBroadcasts lists broadcasts with recipients in "sending" since
 // before the given time: sends whose outcome is still unknown.
 func (db *DB) InFlightBroadcasts(ctx context.Context, claimedBefore time.Time) ([]int64, error) {
-	rows, err := db.R.QueryContext(ctx, `SELECT DISTINCT broadcast_id FROM broadcast_recipients WHERE state = 'sending' AND claimed_at < $1`, domain.Millis(claimedBefore))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return scanIDs(db.R.QueryContext(ctx, `SELECT DISTINCT broadcast_id FROM broadcast_recipients WHERE state = 'sending' AND claimed_at < $1`, domain.Millis(claimedBefore)))
 }
 
 // CancelPending settles a canceled broadcast's waiting recipients as
@@ -209,8 +196,8 @@ func (tx *Tx) CancelPending(ctx context.Context, broadcastID int64, detail strin
 }
 
 // RecipientCount is how many recipients a broadcast has (0 before launch).
-func (tx *Tx) RecipientCount(ctx context.Context, broadcastID int64) (int, error) {
+func (db *DB) RecipientCount(ctx context.Context, broadcastID int64) (int, error) {
 	var n int
-	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM broadcast_recipients WHERE broadcast_id = $1`, broadcastID).Scan(&n)
+	err := db.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM broadcast_recipients WHERE broadcast_id = $1`, broadcastID).Scan(&n)
 	return n, err
 }

@@ -48,6 +48,15 @@ func (db *DB) BroadcastCounts(ctx context.Context, broadcastID int64) (Broadcast
 	return c, err
 }
 
+// BroadcastFailures counts a broadcast's outcomes (sent or failed) and its
+// failures for the failure-rate rule: the funnel without the replies join,
+// because the sender asks while it sends.
+func (db *DB) BroadcastFailures(ctx context.Context, broadcastID int64) (settled, failed int, err error) {
+	err = db.R.QueryRowContext(ctx, `SELECT `+sumIf(isSent+` OR `+isFailed)+`, `+sumIf(isFailed)+`
+		FROM broadcast_recipients r LEFT JOIN messages m ON m.id = r.message_id WHERE r.broadcast_id = $1 AND r.state <> 'pending'`, broadcastID).Scan(&settled, &failed)
+	return settled, failed, err
+}
+
 // ResultGroups name sets of recipients for the results list and for
 // follow-up broadcasts; each is a condition over a recipient's outcome.
 var resultGroups = map[string]string{
@@ -74,17 +83,10 @@ func ResultGroupValid(name string) bool {
 
 func groupCond(group string, retryable []int, args *[]any) (string, error) {
 	if group == "failed_retryable" {
-		in := ""
-		for i, c := range retryable {
-			if i > 0 {
-				in += ", "
-			}
-			*args = append(*args, c)
-			in += placeholder(len(*args))
-		}
-		if in == "" {
+		if len(retryable) == 0 {
 			return "1 = 0", nil
 		}
+		in := inList(retryable, args)
 		return `(` + isFailed + ` AND (COALESCE(m.error_code, 0) IN (` + in + `) OR (m.id IS NULL AND r.state = 'failed')))`, nil
 	}
 	cond, ok := resultGroups[group]
@@ -138,18 +140,5 @@ func (db *DB) GroupContactIDs(ctx context.Context, broadcastID int64, group stri
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.R.QueryContext(ctx, `SELECT r.contact_id`+resultFrom+`WHERE r.broadcast_id = $1 AND `+cond+` ORDER BY r.id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return scanIDs(db.R.QueryContext(ctx, `SELECT r.contact_id`+resultFrom+`WHERE r.broadcast_id = $1 AND `+cond+` ORDER BY r.id`, args...))
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"strings"
 	"time"
@@ -18,16 +19,35 @@ type SendFacts struct {
 	PairAt      time.Time // … as of PairAt (zero: never used, full)
 }
 
-func idList(ids []int64, args *[]any) string {
+// inList appends vals to args and returns their placeholders for an
+// IN (…) list: "$3, $4, $5".
+func inList[T any](vals []T, args *[]any) string {
 	var b strings.Builder
-	for i, id := range ids {
+	for i, v := range vals {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		*args = append(*args, id)
+		*args = append(*args, v)
 		b.WriteString(placeholder(len(*args)))
 	}
 	return b.String()
+}
+
+// scanIDs collects a query of one int64 column.
+func scanIDs(rows *sql.Rows, err error) ([]int64, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // BatchFacts loads the send-time facts of contactIDs for a send from
@@ -42,7 +62,7 @@ func (tx *Tx) BatchFacts(ctx context.Context, workspaceID, numberID int64, portf
 		COALESCE(w.last_inbound_at, 0), COALESCE(w.window_expires_at, 0), COALESCE(w.id, 0), COALESCE(p.tokens, -1), COALESCE(p.at, 0)
 		FROM contacts c LEFT JOIN conversations w ON w.contact_id = c.id AND w.number_id = $2
 		LEFT JOIN pair_buckets p ON p.number_id = $2 AND p.contact_id = c.id
-		WHERE c.workspace_id = $1 AND c.id IN (`+idList(contactIDs, &args)+`)`, args...)
+		WHERE c.workspace_id = $1 AND c.id IN (`+inList(contactIDs, &args)+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +89,7 @@ func (tx *Tx) BatchFacts(ctx context.Context, workspaceID, numberID int64, portf
 	}
 	args = args[:0]
 	events, err := collectConsent(tx.tx.QueryContext(ctx, `SELECT contact_id, action, created_at FROM consent_events WHERE contact_id IN (`+
-		idList(contactIDs, &args)+`) ORDER BY contact_id, id`, args...))
+		inList(contactIDs, &args)+`) ORDER BY contact_id, id`, args...))
 	if err != nil {
 		return nil, err
 	}
@@ -80,15 +100,7 @@ func (tx *Tx) BatchFacts(ctx context.Context, workspaceID, numberID int64, portf
 		return out, nil
 	}
 	args = []any{portfolio, domain.Millis(now.Add(-TierWindow))}
-	var in strings.Builder
-	for i, w := range waIDs {
-		if i > 0 {
-			in.WriteString(", ")
-		}
-		args = append(args, w)
-		in.WriteString(placeholder(len(args)))
-	}
-	trows, err := tx.tx.QueryContext(ctx, `SELECT wa_id FROM tier_slots WHERE portfolio = $1 AND reached_at > $2 AND wa_id IN (`+in.String()+`)`, args...)
+	trows, err := tx.tx.QueryContext(ctx, `SELECT wa_id FROM tier_slots WHERE portfolio = $1 AND reached_at > $2 AND wa_id IN (`+inList(waIDs, &args)+`)`, args...)
 	if err != nil {
 		return nil, err
 	}

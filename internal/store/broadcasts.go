@@ -102,14 +102,7 @@ func (db *DB) UpdateBroadcastDraft(ctx context.Context, b domain.Broadcast) (dom
 // status stamps finished_at. A move clears any wait.
 func (tx *Tx) MoveBroadcast(ctx context.Context, id int64, from []domain.BroadcastStatus, to domain.BroadcastStatus, reason string) (bool, error) {
 	args := []any{string(to), clean(reason), tx.now, id}
-	in := ""
-	for i, s := range from {
-		if i > 0 {
-			in += ", "
-		}
-		args = append(args, string(s))
-		in += placeholder(len(args))
-	}
+	in := inList(from, &args)
 	res, err := tx.exec(ctx, `UPDATE broadcasts SET status = $1, status_reason = $2, updated_at = $3, next_at = 0, wait_reason = '',
 		launched_at = CASE WHEN launched_at = 0 AND $1 IN ('running', 'scheduled') THEN $3 ELSE launched_at END,
 		finished_at = CASE WHEN $1 IN ('canceled', 'completed') THEN $3 ELSE finished_at END
@@ -131,21 +124,8 @@ func (tx *Tx) SetBroadcastWait(ctx context.Context, id int64, at time.Time, reas
 // DueBroadcasts lists the ids of broadcasts with work at now: running ones
 // not waiting, and scheduled ones whose time has come.
 func (db *DB) DueBroadcasts(ctx context.Context, now time.Time) ([]int64, error) {
-	rows, err := db.R.QueryContext(ctx, `SELECT id FROM broadcasts
-		WHERE (status = 'running' AND next_at <= $1) OR (status = 'scheduled' AND schedule_at <= $1) ORDER BY id`, domain.Millis(now))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return scanIDs(db.R.QueryContext(ctx, `SELECT id FROM broadcasts
+		WHERE (status = 'running' AND next_at <= $1) OR (status = 'scheduled' AND schedule_at <= $1) ORDER BY id`, domain.Millis(now)))
 }
 
 // NextBroadcastWake is the earliest time a waiting or scheduled broadcast

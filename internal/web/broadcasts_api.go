@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"net/http"
 	"strconv"
 
@@ -293,19 +294,12 @@ func (s *server) broadcastRecipientsCSV(w http.ResponseWriter, r *http.Request, 
 		writeError(w, r, err)
 		return
 	}
-	name := "broadcast-" + strconv.FormatInt(id, 10) + "-" + cmpOr(group, "all") + "-" + s.Clock.Now().UTC().Format("20060102T150405") + ".csv"
+	name := "broadcast-" + strconv.FormatInt(id, 10) + "-" + cmp.Or(group, "all") + "-" + s.Clock.Now().UTC().Format("20060102T150405") + ".csv"
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	if err := s.Broadcasts.ExportCSV(r.Context(), p.WorkspaceID, id, group, w); err != nil {
 		s.Log.Warn("broadcast CSV export stopped", "id", id, "err", err)
 	}
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 type followUpRequest struct {
