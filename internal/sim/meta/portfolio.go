@@ -3,6 +3,7 @@ package meta
 import (
 	"fmt"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 
@@ -27,6 +28,43 @@ type portfolio struct {
 	Name               string          `json:"name,omitempty"`
 	VerificationStatus string          `json:"verification_status,omitempty"`
 	Health             *healthOverride `json:"health,omitempty"`
+
+	// reaches lists Recipients' entries in the order they were made, so
+	// the window expires from the front instead of scanning every user
+	// on every send; rebuilt from Recipients after a load.
+	reaches []reach
+}
+
+type reach struct {
+	waID string
+	at   time.Time
+}
+
+// expire forgets the users whose last business-initiated message left
+// the rolling 24-hour window.
+func (p *portfolio) expire(now time.Time) {
+	if len(p.reaches) == 0 && len(p.Recipients) > 0 {
+		for id, at := range p.Recipients {
+			p.reaches = append(p.reaches, reach{id, at})
+		}
+		sort.Slice(p.reaches, func(i, j int) bool { return p.reaches[i].at.Before(p.reaches[j].at) })
+	}
+	for len(p.reaches) > 0 && now.Sub(p.reaches[0].at) >= windowLen {
+		r := p.reaches[0]
+		p.reaches = p.reaches[1:]
+		if at, ok := p.Recipients[r.waID]; ok && at.Equal(r.at) {
+			delete(p.Recipients, r.waID)
+		}
+	}
+}
+
+// reach counts waID as reached at now.
+func (p *portfolio) reach(waID string, now time.Time) {
+	if p.Recipients == nil {
+		p.Recipients = map[string]time.Time{}
+	}
+	p.Recipients[waID] = now
+	p.reaches = append(p.reaches, reach{waID, now})
 }
 
 var tierLimits = map[string]int{"TIER_250": 250, "TIER_2K": 2000, "TIER_10K": 10000, "TIER_100K": 100000, "TIER_UNLIMITED": -1}
@@ -102,11 +140,7 @@ func (s *Server) templatePolicy(ns *numberState, req *sendRequest, waID string, 
 		return nil
 	}
 	p := s.portfolioOf(ns)
-	for id, at := range p.Recipients {
-		if now.Sub(at) >= windowLen {
-			delete(p.Recipients, id)
-		}
-	}
+	p.expire(now)
 	_, counted := p.Recipients[waID]
 	if limit := tierLimits[p.Tier]; !counted && limit >= 0 && len(p.Recipients) >= limit {
 		e := asyncError(s.cfg.MessagingLimitCode, fmt.Sprintf(
@@ -114,10 +148,7 @@ func (s *Server) templatePolicy(ns *numberState, req *sendRequest, waID string, 
 			p.Tier, portfolioID(ns), len(p.Recipients)))
 		return &e
 	}
-	if p.Recipients == nil {
-		p.Recipients = map[string]time.Time{}
-	}
-	p.Recipients[waID] = now
+	p.reach(waID, now)
 	s.changed()
 	return nil
 }
