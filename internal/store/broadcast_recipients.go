@@ -43,7 +43,7 @@ func (tx *Tx) AddRecipients(ctx context.Context, broadcastID int64, rows []NewRe
 			b.WriteString(")")
 		}
 		b.WriteString(` ON CONFLICT (broadcast_id, wa_id) DO NOTHING`)
-		if _, err := tx.tx.ExecContext(ctx, b.String(), args...); err != nil {
+		if _, err := tx.exec(ctx, b.String(), args...); err != nil {
 			return err
 		}
 		rows = rows[n:]

@@ -112,6 +112,7 @@ func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 	if h, ok := tx.db.prepared(q); ok {
 		return tx.tx.StmtContext(ctx, h.st).ExecContext(ctx, h.args(args)...)
 	}
+	q, args = tx.db.positional(q, args)
 	return tx.tx.ExecContext(ctx, q, args...)
 }
 
@@ -119,6 +120,7 @@ func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	if h, ok := tx.db.prepared(q); ok {
 		return tx.tx.StmtContext(ctx, h.st).QueryRowContext(ctx, h.args(args)...)
 	}
+	q, args = tx.db.positional(q, args)
 	return tx.tx.QueryRowContext(ctx, q, args...)
 }
 
@@ -126,5 +128,17 @@ func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 	if h, ok := tx.db.prepared(q); ok {
 		return tx.tx.StmtContext(ctx, h.st).QueryContext(ctx, h.args(args)...)
 	}
+	q, args = tx.db.positional(q, args)
 	return tx.tx.QueryContext(ctx, q, args...)
+}
+
+// positional gives SQLite an unprepared statement with anonymous
+// parameters (see hotQueries): a multi-row insert or a long IN list
+// otherwise spends most of its time resolving "$N" names.
+func (db *DB) positional(q string, args []any) (string, []any) {
+	if db.Dialect != SQLite || len(args) < 8 {
+		return q, args
+	}
+	anon, order := anonymous(q)
+	return anon, hotStmt{order: order}.args(args)
 }
