@@ -88,6 +88,9 @@ func (s *Service) claimTx(ctx context.Context, tx *store.Tx, p *prepared, c *cla
 		}
 	}
 	tierFull := false
+	var batch []store.NewSend
+	var phones []string
+	var attempts []int
 	for _, r := range recips {
 		f := facts[r.ContactID]
 		if f == nil {
@@ -123,34 +126,35 @@ func (s *Service) claimTx(ctx context.Context, tx *store.Tx, p *prepared, c *cla
 			}
 			continue
 		}
-		msgID, fresh, err := s.stage(ctx, tx, p, r, f, v)
-		if err != nil {
-			return err
-		}
-		if !fresh {
-			// Its earlier attempt's message moved on meanwhile (a late
-			// status webhook): the reconciler settles it from there.
-			if err := tx.MarkRecipientSending(ctx, r.ID, msgID); err != nil {
+		if r.MessageID != 0 {
+			// A retry takes up its earlier attempt's message, unless that
+			// moved on meanwhile (a late status webhook): the reconciler
+			// settles it from there.
+			ok, err := tx.ResendMessage(ctx, r.MessageID)
+			if err != nil {
 				return err
 			}
-			continue
-		}
-		if v.d.TakesTierSlot {
-			if err := tx.ReachTier(ctx, p.num.Portfolio(), f.WaID); err != nil {
-				return err
-			}
-			if !f.TierCounted {
-				tier.Used++
+			if !ok {
+				if err := tx.MarkRecipientSending(ctx, r.ID, r.MessageID); err != nil {
+					return err
+				}
+				continue
 			}
 		}
-		if err := tx.SavePairBucket(ctx, p.num.ID, f.ID, pair.Tokens, pair.At); err != nil {
-			return err
-		}
-		if err := tx.MarkRecipientSending(ctx, r.ID, msgID); err != nil {
-			return err
+		if v.d.TakesTierSlot && !f.TierCounted {
+			tier.Used++
 		}
 		bucket.Tokens--
-		c.sends = append(c.sends, staged{recipientID: r.ID, messageID: msgID, attempts: r.Attempts, phone: f.Phone, body: v.body})
+		batch = append(batch, store.NewSend{RecipientID: r.ID, MessageID: r.MessageID, ContactID: f.ID, ConversationID: f.ConversationID, WaID: f.WaID,
+			Text: v.text, Payload: v.body, Policy: outbound.DecisionJSON(v.d), TakesTierSlot: v.d.TakesTierSlot, PairTokens: pair.Tokens, PairAt: pair.At})
+		phones = append(phones, f.Phone)
+		attempts = append(attempts, r.Attempts)
+	}
+	if err := tx.StageSends(ctx, p.b.WorkspaceID, p.num.ID, p.num.Portfolio(), batch); err != nil {
+		return err
+	}
+	for i, b := range batch {
+		c.sends = append(c.sends, staged{recipientID: b.RecipientID, messageID: b.MessageID, attempts: attempts[i], phone: phones[i], body: b.Payload})
 	}
 	if err := tx.SaveNumberBucket(ctx, p.num.ID, bucket.Tokens, bucket.At); err != nil {
 		return err
@@ -197,27 +201,4 @@ func (s *Service) nothingToClaim(ctx context.Context, tx *store.Tx, p *prepared,
 		c.wait = now.Add(time.Second) // in flight: status webhooks or the reconciler settle them
 	}
 	return nil
-}
-
-// stage stores the recipient's WhatsApp message as "sending" (or takes up
-// the message of an earlier attempt that failed in a way worth retrying)
-// and notes it on the conversation. fresh is false when an earlier
-// attempt's message is no longer queued: it is not sent again.
-func (s *Service) stage(ctx context.Context, tx *store.Tx, p *prepared, r domain.Recipient, f *store.SendFacts, v verdict) (id int64, fresh bool, err error) {
-	if r.MessageID != 0 {
-		ok, err := tx.ResendMessage(ctx, r.MessageID)
-		return r.MessageID, ok, err
-	}
-	convID := f.ConversationID
-	if convID == 0 {
-		if convID, err = tx.EnsureConversationID(ctx, p.b.WorkspaceID, p.num.ID, f.ID); err != nil {
-			return 0, false, err
-		}
-	}
-	m, _, err := tx.InsertMessage(ctx, domain.Message{WorkspaceID: p.b.WorkspaceID, ConversationID: convID, NumberID: p.num.ID, ContactID: f.ID,
-		Direction: domain.Outbound, Type: "template", Text: v.text, Payload: v.body, Status: domain.StatusSending, Policy: outbound.DecisionJSON(v.d)})
-	if err != nil {
-		return 0, false, err
-	}
-	return m.ID, true, tx.NoteBroadcastSend(ctx, convID, v.text)
 }

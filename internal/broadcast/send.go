@@ -46,15 +46,32 @@ func (s *Service) send(ctx context.Context, p *prepared, token string, c claimed
 	}
 	wg.Wait()
 	var halt *problem
+	var busy []int64
+	accepted := make(map[int64]store.Accepted, len(c.sends))
 	err := s.DB.WithTx(ctx, func(tx *store.Tx) error {
-		halt = nil
+		halt, busy = nil, nil
+		clear(accepted)
 		throttled := false
+		var acc []store.Accepted
+		var done []int64
 		for i, st := range c.sends {
+			if out[i].err == nil {
+				a := store.Accepted{MessageID: st.messageID, WAMID: out[i].res.WAMID, Held: out[i].res.Held()}
+				acc, done, accepted[a.MessageID] = append(acc, a), append(done, st.recipientID), a
+				continue
+			}
 			h, thr, err := s.settle(ctx, tx, st, out[i])
 			if err != nil {
 				return err
 			}
 			halt, throttled = cmp.Or(halt, h), throttled || thr
+		}
+		var err error
+		if busy, err = tx.AcceptMessages(ctx, acc); err != nil {
+			return err
+		}
+		if err := tx.FinishRecipients(ctx, done); err != nil {
+			return err
 		}
 		if throttled {
 			// Meta counted more than we did (another tool on the number?):
@@ -72,6 +89,22 @@ func (s *Service) send(ctx context.Context, p *prepared, token string, c claimed
 	if err != nil {
 		// The rows stay "sending": status webhooks or the reconciler settle them.
 		s.Log.Error("broadcast: record send outcomes", "id", p.b.ID, "err", err)
+		return
+	}
+	for _, id := range busy {
+		// Held by a status webhook being applied: wait for it, holding
+		// nothing else.
+		a := accepted[id]
+		st := domain.StatusSent
+		if a.Held {
+			st = domain.StatusHeld
+		}
+		if err := s.DB.WithTx(ctx, func(tx *store.Tx) error {
+			_, _, err := tx.UpdateMessageStatus(ctx, id, store.StatusChange{Status: st, WAMID: a.WAMID})
+			return err
+		}); err != nil {
+			s.Log.Error("broadcast: record send outcome", "id", p.b.ID, "message", id, "err", err)
+		}
 	}
 	if halt != nil {
 		s.Log.Warn("broadcast paused itself", "id", p.b.ID, "code", halt.Code, "reason", halt.Message)
@@ -82,19 +115,10 @@ func (s *Service) send(ctx context.Context, p *prepared, token string, c claimed
 // send at all: going on would fail every remaining recipient.
 var haltCodes = map[int]bool{132001: true, 132015: true, 132016: true, 131031: true, 190: true, 10: true, 200: true, 131042: true}
 
-// settle records one answer. An ambiguous failure (Meta may have the
+// settle records one failed answer. An ambiguous failure (Meta may have the
 // message) records nothing: a status webhook or the reconciler decides.
 func (s *Service) settle(ctx context.Context, tx *store.Tx, st staged, r sent) (halt *problem, throttled bool, err error) {
 	switch {
-	case r.err == nil:
-		status := domain.StatusSent
-		if r.res.Held() {
-			status = domain.StatusHeld
-		}
-		if _, _, err := tx.UpdateMessageStatus(ctx, st.messageID, store.StatusChange{Status: status, WAMID: r.res.WAMID}); err != nil {
-			return nil, false, err
-		}
-		return nil, false, tx.FinishRecipient(ctx, st.recipientID, domain.RecipientSent, "", "")
 	case whatsapp.IsAmbiguous(r.err):
 		return nil, false, nil
 	case whatsapp.IsRetryable(r.err) && st.attempts+1 < maxAttempts:

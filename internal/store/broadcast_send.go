@@ -58,7 +58,7 @@ func (tx *Tx) BatchFacts(ctx context.Context, workspaceID, numberID int64, portf
 		return out, nil
 	}
 	args := []any{workspaceID, numberID}
-	rows, err := tx.tx.QueryContext(ctx, `SELECT c.id, c.workspace_id, c.wa_id, c.phone, c.name, c.attributes,
+	rows, err := tx.query(ctx, `SELECT c.id, c.workspace_id, c.wa_id, c.phone, c.name, c.attributes,
 		COALESCE(w.last_inbound_at, 0), COALESCE(w.window_expires_at, 0), COALESCE(w.id, 0), COALESCE(p.tokens, -1), COALESCE(p.at, 0)
 		FROM contacts c LEFT JOIN conversations w ON w.contact_id = c.id AND w.number_id = $2
 		LEFT JOIN pair_buckets p ON p.number_id = $2 AND p.contact_id = c.id
@@ -88,7 +88,7 @@ func (tx *Tx) BatchFacts(ctx context.Context, workspaceID, numberID int64, portf
 		return nil, err
 	}
 	args = args[:0]
-	events, err := collectConsent(tx.tx.QueryContext(ctx, `SELECT contact_id, action, created_at FROM consent_events WHERE contact_id IN (`+
+	events, err := collectConsent(tx.query(ctx, `SELECT contact_id, action, created_at FROM consent_events WHERE contact_id IN (`+
 		inList(contactIDs, &args)+`) ORDER BY contact_id, id`, args...))
 	if err != nil {
 		return nil, err
@@ -100,7 +100,7 @@ func (tx *Tx) BatchFacts(ctx context.Context, workspaceID, numberID int64, portf
 		return out, nil
 	}
 	args = []any{portfolio, domain.Millis(now.Add(-TierWindow))}
-	trows, err := tx.tx.QueryContext(ctx, `SELECT wa_id FROM tier_slots WHERE portfolio = $1 AND reached_at > $2 AND wa_id IN (`+inList(waIDs, &args)+`)`, args...)
+	trows, err := tx.query(ctx, `SELECT wa_id FROM tier_slots WHERE portfolio = $1 AND reached_at > $2 AND wa_id IN (`+inList(waIDs, &args)+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -127,13 +127,6 @@ func (tx *Tx) LockTier(ctx context.Context, portfolio string) error {
 		return nil
 	}
 	_, err := tx.exec(ctx, qTierLock, portfolio)
-	return err
-}
-
-// ReachTier records waID as reached at now in the portfolio's window; the
-// caller checked the limit under LockTier.
-func (tx *Tx) ReachTier(ctx context.Context, portfolio, waID string) error {
-	_, err := tx.exec(ctx, qTakeTierSlot, portfolio, waID, tx.now)
 	return err
 }
 
@@ -164,28 +157,6 @@ func (tx *Tx) SaveNumberBucket(ctx context.Context, numberID int64, tokens float
 	_, err := tx.exec(ctx, qSaveNumberBucket, tokens, domain.Millis(at), numberID)
 	return err
 }
-
-// EnsureConversationID returns the conversation of (number, contact),
-// creating it.
-func (tx *Tx) EnsureConversationID(ctx context.Context, workspaceID, numberID, contactID int64) (int64, error) {
-	var id int64
-	err := tx.queryRow(ctx, qEnsureConversation, workspaceID, numberID, contactID, tx.now).Scan(&id)
-	return id, err
-}
-
-// NoteBroadcastSend updates the conversation list's last message for a
-// broadcast send (the free-entry-point window starts as for any send).
-func (tx *Tx) NoteBroadcastSend(ctx context.Context, convID int64, text string) error {
-	_, err := tx.exec(ctx, qNoteBroadcast, convID, tx.now, clean(text), tx.now+domain.FEPWindow.Milliseconds())
-	return err
-}
-
-var qNoteBroadcast = hot(`UPDATE conversations SET
-		last_message_text = CASE WHEN $2 >= last_message_at THEN $3 ELSE last_message_text END,
-		last_message_at = CASE WHEN $2 > last_message_at THEN $2 ELSE last_message_at END,
-		fep_expires_at = CASE WHEN fep_reply_by > $2 AND fep_expires_at <= $2 THEN $4 ELSE fep_expires_at END,
-		updated_at = $2
-		WHERE id = $1`)
 
 // DebitNumberBucket spends one token of the number's throughput without
 // waiting (a reply or a reminder): broadcasts then wait a little longer.
