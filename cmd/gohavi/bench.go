@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/gohavi/gohavi/internal/bench"
@@ -12,7 +14,7 @@ import (
 
 const benchUsage = `usage: gohavi bench ingest [--engine sqlite|postgres] [--database-url URL] [--duration 10s]
        [--concurrency 64] [--prefill N] [--payload-bytes 750] [--dir DIR] [--no-applier] [--no-baseline]
-       gohavi bench broadcast [--engine sqlite|postgres] [--database-url URL] [--recipients 100000] [--workers 64] [--batch 500]`
+       gohavi bench broadcast [--engine sqlite|postgres] [--database-url URL] [--recipients 100000] [--workers 64] [--batch 500] [--cpuprofile FILE] [--memprofile FILE]`
 
 func benchCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
 	if len(args) > 0 && args[0] == "broadcast" {
@@ -77,8 +79,21 @@ func benchBroadcast(ctx context.Context, args []string, stdout io.Writer, getenv
 	fs.IntVar(&o.Baseline, "baseline", 50_000, "sends of the raw simulator run")
 	fs.IntVar(&o.Workers, "workers", 64, "concurrent Graph calls")
 	fs.IntVar(&o.Batch, "batch", 500, "recipients per claim")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	fs.StringVar(&o.HeapProfile, "memprofile", "", "write a heap profile to this file when the last status is applied")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q\n%s", fs.Arg(0), benchUsage)

@@ -8,7 +8,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,10 +27,11 @@ import (
 type BroadcastOptions struct {
 	Engine      string // sqlite | postgres
 	DatabaseURL string
-	Recipients  int // default 100,000
-	Baseline    int // requests of the raw simulator run (default 50,000)
-	Workers     int // concurrent Graph calls of the sender (default 64)
-	Batch       int // recipients per claim (default 500)
+	Recipients  int    // default 100,000
+	Baseline    int    // requests of the raw simulator run (default 50,000)
+	Workers     int    // concurrent Graph calls of the sender (default 64)
+	Batch       int    // recipients per claim (default 500)
+	HeapProfile string // if set, a heap profile is written here when the last status is applied
 	Progress    func(string)
 }
 
@@ -169,6 +172,11 @@ func RunBroadcast(ctx context.Context, o BroadcastOptions) (BroadcastReport, err
 			return rep, fmt.Errorf("broadcast did not finish: %+v", c)
 		}
 	}
+	if o.HeapProfile != "" {
+		if err := writeHeapProfile(o.HeapProfile); err != nil {
+			return rep, err
+		}
+	}
 	stop()
 	rep.PeakHeapMB, rep.PeakRSSMB = peak.heapMB(), maxRSSMB()
 	counts := sim.SentCounts(bcPhone)
@@ -256,6 +264,19 @@ func (p *peakMem) watch(ctx context.Context) {
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func (p *peakMem) heapMB() float64 { return float64(p.peak.Load()) / (1 << 20) }
