@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -99,7 +100,7 @@ func (p *prepared) judge(c store.AudienceContact, tier policy.Tier, now time.Tim
 	if p.pt != nil {
 		cp := *p.pt
 		pt = &cp
-		sp = templates.SendParams{Body: fillAll(p.b.Parameters, vars(c))}
+		sp = sendParams(p.b, vars(c))
 		if err := templates.Check(p.tpl, sp); err != nil {
 			pt.ParamsErr = err
 		}
@@ -120,14 +121,6 @@ func (p *prepared) judge(c store.AudienceContact, tier policy.Tier, now time.Tim
 	v.body, _ = json.Marshal(map[string]any{"name": p.stored.Name, "language": map[string]string{"code": p.stored.Language}, "components": comps})
 	v.text = templates.Render(p.tpl, sp).Body
 	return v
-}
-
-func fillAll(exprs []string, vs map[string]map[string]string) []string {
-	out := make([]string, len(exprs))
-	for i, e := range exprs {
-		out[i] = templates.Fill(e, vs)
-	}
-	return out
 }
 
 // perRecipient are the refusals that concern one recipient only: they
@@ -199,17 +192,66 @@ const (
 	SkipParams      = string(domain.CodeTemplateParams)
 )
 
-// componentsProbe checks values against the template's parameters.
-func componentsProbe(p *prepared, values []string) ([]templates.SendComponent, error) {
-	comps, err := templates.Components(p.tpl, templates.SendParams{Body: values})
-	if err != nil {
+// sendParams fills a broadcast's parameter expressions for one contact.
+func sendParams(b domain.Broadcast, vs map[string]map[string]string) templates.SendParams {
+	fill := func(e string) string { return templates.Fill(e, vs) }
+	return fillArgs(b, fill)
+}
+
+// fillArgs maps fill over every parameter expression of b.
+func fillArgs(b domain.Broadcast, fill func(string) string) templates.SendParams {
+	var sp templates.SendParams
+	if len(b.Parameters) > 0 {
+		sp.Body = make([]string, len(b.Parameters))
+		for i, e := range b.Parameters {
+			sp.Body[i] = fill(e)
+		}
+	}
+	if h := b.Args.Header; h != nil {
+		sp.Header = &templates.HeaderParam{Text: fill(h.Text), MediaID: fill(h.MediaID), Link: fill(h.Link), Filename: fill(h.Filename)}
+	}
+	if len(b.Args.BodyNamed) > 0 {
+		sp.BodyNamed = make(map[string]string, len(b.Args.BodyNamed))
+		for k, e := range b.Args.BodyNamed {
+			sp.BodyNamed[k] = fill(e)
+		}
+	}
+	if len(b.Args.Buttons) > 0 {
+		sp.Buttons = make(map[int][]string, len(b.Args.Buttons))
+		for i, es := range b.Args.Buttons {
+			for _, e := range es {
+				sp.Buttons[i] = append(sp.Buttons[i], fill(e))
+			}
+		}
+	}
+	return sp
+}
+
+// fieldRef is a contact field in an expression, "{{city|all}}".
+var fieldRef = regexp.MustCompile(`\{\{[^}]*\}\}`)
+
+// probeArgs checks a draft's expressions against the template's
+// parameters before any contact fills them: their count and shape, with
+// each field standing in as "x" (and a placeholder link for a link made
+// wholly from a field).
+func probeArgs(p *prepared, b domain.Broadcast) error {
+	for i, e := range b.Parameters {
+		if strings.TrimSpace(e) == "" {
+			return invalid("template parameter %d is empty: give a value, a field such as {{name}}, or a field with a fallback such as {{name|there}}", i+1)
+		}
+	}
+	sp := fillArgs(b, func(e string) string { return strings.TrimSpace(fieldRef.ReplaceAllString(e, "x")) })
+	if h := sp.Header; h != nil && strings.Contains(b.Args.Header.Link, "{{") && !strings.HasPrefix(h.Link, "http") {
+		h.Link = "https://probe.invalid/x" // the whole link comes from a contact field
+	}
+	if err := templates.Check(p.tpl, sp); err != nil {
 		var de *domain.Error
 		if errors.As(err, &de) {
-			return nil, &domain.Error{Code: domain.CodeInvalidArgument, Message: de.Message, Remedy: de.Remedy}
+			return &domain.Error{Code: domain.CodeInvalidArgument, Message: de.Message, Remedy: de.Remedy}
 		}
-		return nil, invalid("%v", err)
+		return invalid("%v", err)
 	}
-	return comps, nil
+	return nil
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

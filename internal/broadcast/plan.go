@@ -164,7 +164,7 @@ func (s *Service) Preview(ctx context.Context, workspaceID, id int64, n int) ([]
 	out := []PreviewItem{}
 	stop := errStop{}
 	err = s.each(ctx, p, func(j judged) error {
-		sp := templates.SendParams{Body: fillAll(p.b.Parameters, vars(j.c))}
+		sp := sendParams(p.b, vars(j.c))
 		out = append(out, PreviewItem{ContactID: j.c.ID, Name: j.c.Name, Phone: j.c.Phone, Message: templates.Render(p.tpl, sp), Skip: j.skip, Detail: j.detail})
 		if len(out) >= n {
 			return stop

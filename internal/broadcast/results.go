@@ -111,7 +111,8 @@ func (s *Service) FollowUp(ctx context.Context, workspaceID, userID, id int64, g
 		in.NumberID = parent.NumberID
 	}
 	if in.Template.Name == "" {
-		in.Template = TemplateInput{Name: parent.TemplateName, Language: parent.TemplateLanguage, Parameters: parent.Parameters}
+		in.Template = TemplateInput{Name: parent.TemplateName, Language: parent.TemplateLanguage, Parameters: parent.Parameters,
+			Header: parent.Args.Header, BodyNamed: parent.Args.BodyNamed, Buttons: parent.Args.Buttons}
 	}
 	in.Audience = domain.Audience{FollowUp: &domain.FollowUp{BroadcastID: id, Group: group}}
 	b, err := s.validate(ctx, workspaceID, in)

@@ -114,11 +114,16 @@ type Input struct {
 	FailureThreshold float64 `json:"failure_threshold,omitempty"` // 0..1; 0 is the default (20%)
 }
 
-// TemplateInput names an approved template and maps its body parameters.
+// TemplateInput names an approved template and maps its parameters to
+// expressions: the positional body values, and a header, named body
+// values and button values where the template has them.
 type TemplateInput struct {
-	Name       string   `json:"name"`
-	Language   string   `json:"language"`
-	Parameters []string `json:"parameters"`
+	Name       string            `json:"name"`
+	Language   string            `json:"language"`
+	Parameters []string          `json:"parameters"`
+	Header     *domain.HeaderArg `json:"header,omitempty"`
+	BodyNamed  map[string]string `json:"body_named,omitempty"`
+	Buttons    map[int][]string  `json:"buttons,omitempty"`
 }
 
 // Create stores a draft after checking what can be checked before launch.
@@ -150,10 +155,25 @@ func (s *Service) Update(ctx context.Context, workspaceID, id int64, in Input) (
 	return out, err
 }
 
+// Delete removes a draft. A broadcast that was launched is kept: its
+// messages and results are history.
+func (s *Service) Delete(ctx context.Context, workspaceID, id int64) error {
+	ok, err := s.DB.DeleteBroadcastDraft(ctx, workspaceID, id)
+	if err != nil || ok {
+		return err
+	}
+	b, err := s.Get(ctx, workspaceID, id)
+	if err != nil {
+		return err
+	}
+	return conflict("broadcast %d is %s; only a draft can be deleted (cancel it instead)", id, b.Status)
+}
+
 func (s *Service) validate(ctx context.Context, workspaceID int64, in Input) (domain.Broadcast, error) {
 	b := domain.Broadcast{WorkspaceID: workspaceID, Name: strings.TrimSpace(in.Name), NumberID: in.NumberID, Audience: in.Audience,
 		TemplateName: strings.TrimSpace(in.Template.Name), TemplateLanguage: strings.TrimSpace(in.Template.Language),
-		Parameters: in.Template.Parameters, TimeZone: strings.TrimSpace(in.TimeZone), FailureThreshold: in.FailureThreshold}
+		Parameters: in.Template.Parameters, Args: domain.TemplateArgs{Header: in.Template.Header, BodyNamed: in.Template.BodyNamed, Buttons: in.Template.Buttons},
+		TimeZone: strings.TrimSpace(in.TimeZone), FailureThreshold: in.FailureThreshold}
 	if b.Name == "" {
 		b.Name = "Broadcast " + s.Clock.Now().UTC().Format("2006-01-02 15:04")
 	}
@@ -196,15 +216,7 @@ func (s *Service) validate(ctx context.Context, workspaceID int64, in Input) (do
 			"template %q (%s) is not known for this number's business account", b.TemplateName, b.TemplateLanguage)
 	}
 	b.TemplateName, b.TemplateLanguage = p.stored.Name, p.stored.Language
-	// The expressions stand in for values: this checks the count and shape.
-	probe := make([]string, len(b.Parameters))
-	for i, e := range b.Parameters {
-		probe[i] = strings.TrimSpace(e)
-		if probe[i] == "" {
-			return b, invalid("template parameter %d is empty: give a value, a field such as {{name}}, or a field with a fallback such as {{name|there}}", i+1)
-		}
-	}
-	if _, err := componentsProbe(p, probe); err != nil {
+	if err := probeArgs(p, b); err != nil {
 		return b, err
 	}
 	return b, nil

@@ -53,6 +53,7 @@ type Broadcast struct {
 	TemplateName     string
 	TemplateLanguage string
 	Parameters       []string // body parameter expressions: "{{name|there}}", "{{city}}", literal text
+	Args             TemplateArgs
 	Audience         Audience
 	ScheduleAt       time.Time // zero: at launch
 	TimeZone         string    // the zone the schedule was chosen in (IANA)
@@ -111,3 +112,21 @@ const (
 	SkipInvalidNumber = "invalid_number"
 	SkipDuplicate     = "duplicate"
 )
+
+// TemplateArgs are a broadcast's template values outside the positional
+// body, each an expression as the body's are ("{{image_url}}",
+// "https://shop.example/{{city|all}}.jpg", literal text).
+type TemplateArgs struct {
+	Header    *HeaderArg        `json:"header,omitempty"`
+	BodyNamed map[string]string `json:"body_named,omitempty"` // templates with named parameters
+	Buttons   map[int][]string  `json:"buttons,omitempty"`    // button index → URL suffix, coupon code, payload
+}
+
+// HeaderArg fills a header: Text for a text variable; MediaID or Link
+// (and Filename for a document) for a media header.
+type HeaderArg struct {
+	Text     string `json:"text,omitempty"`
+	MediaID  string `json:"media_id,omitempty"`
+	Link     string `json:"link,omitempty"`
+	Filename string `json:"filename,omitempty"`
+}

@@ -10,19 +10,20 @@ import (
 )
 
 const broadcastCols = `id, workspace_id, name, number_id, template_name, template_language, parameters, audience, schedule_at, timezone,
-	status, status_reason, failure_threshold, parent_id, follow_up, created_by, next_at, wait_reason, created_at, updated_at, launched_at, finished_at`
+	status, status_reason, failure_threshold, parent_id, follow_up, created_by, next_at, wait_reason, created_at, updated_at, launched_at, finished_at, template_args`
 
 func scanBroadcast(row interface{ Scan(...any) error }) (domain.Broadcast, error) {
 	var b domain.Broadcast
-	var params, aud, status string
+	var params, aud, status, targs string
 	var sched, next, created, updated, launched, finished int64
 	err := row.Scan(&b.ID, &b.WorkspaceID, &b.Name, &b.NumberID, &b.TemplateName, &b.TemplateLanguage, &params, &aud, &sched, &b.TimeZone,
-		&status, &b.StatusReason, &b.FailureThreshold, &b.ParentID, &b.FollowUp, &b.CreatedBy, &next, &b.WaitReason, &created, &updated, &launched, &finished)
+		&status, &b.StatusReason, &b.FailureThreshold, &b.ParentID, &b.FollowUp, &b.CreatedBy, &next, &b.WaitReason, &created, &updated, &launched, &finished, &targs)
 	if err != nil {
 		return b, notFound(err)
 	}
 	_ = json.Unmarshal([]byte(params), &b.Parameters)
 	_ = json.Unmarshal([]byte(aud), &b.Audience)
+	_ = json.Unmarshal([]byte(targs), &b.Args)
 	b.Status = domain.BroadcastStatus(status)
 	b.ScheduleAt, b.NextAt = domain.FromMillis(sched), domain.FromMillis(next)
 	b.CreatedAt, b.UpdatedAt = domain.FromMillis(created), domain.FromMillis(updated)
@@ -34,12 +35,14 @@ func scanBroadcast(row interface{ Scan(...any) error }) (domain.Broadcast, error
 func (db *DB) CreateBroadcast(ctx context.Context, b domain.Broadcast) (domain.Broadcast, error) {
 	params, _ := json.Marshal(nonNilStrings(b.Parameters))
 	aud, _ := json.Marshal(b.Audience)
+	targs, _ := json.Marshal(b.Args)
 	now := db.now()
 	return scanBroadcast(db.W.QueryRowContext(ctx, `INSERT INTO broadcasts(workspace_id, name, number_id, template_name, template_language, parameters, audience,
-		schedule_at, timezone, status, failure_threshold, parent_id, follow_up, created_by, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING `+broadcastCols,
+		schedule_at, timezone, status, failure_threshold, parent_id, follow_up, created_by, created_at, updated_at, template_args)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16) RETURNING `+broadcastCols,
 		b.WorkspaceID, clean(b.Name), b.NumberID, clean(b.TemplateName), clean(b.TemplateLanguage), string(params), string(aud),
-		domain.Millis(b.ScheduleAt), clean(b.TimeZone), string(domain.BroadcastDraft), b.FailureThreshold, b.ParentID, clean(b.FollowUp), b.CreatedBy, now))
+		domain.Millis(b.ScheduleAt), clean(b.TimeZone), string(domain.BroadcastDraft), b.FailureThreshold, b.ParentID, clean(b.FollowUp), b.CreatedBy, now,
+		clean(string(targs))))
 }
 
 func nonNilStrings(s []string) []string {
@@ -90,11 +93,18 @@ func (db *DB) ListBroadcasts(ctx context.Context, workspaceID int64, limit int) 
 func (db *DB) UpdateBroadcastDraft(ctx context.Context, b domain.Broadcast) (domain.Broadcast, error) {
 	params, _ := json.Marshal(nonNilStrings(b.Parameters))
 	aud, _ := json.Marshal(b.Audience)
+	targs, _ := json.Marshal(b.Args)
 	return scanBroadcast(db.W.QueryRowContext(ctx, `UPDATE broadcasts SET name = $1, number_id = $2, template_name = $3, template_language = $4,
-		parameters = $5, audience = $6, schedule_at = $7, timezone = $8, failure_threshold = $9, updated_at = $10
+		parameters = $5, audience = $6, schedule_at = $7, timezone = $8, failure_threshold = $9, updated_at = $10, template_args = $13
 		WHERE workspace_id = $11 AND id = $12 AND status = 'draft' RETURNING `+broadcastCols,
 		clean(b.Name), b.NumberID, clean(b.TemplateName), clean(b.TemplateLanguage), string(params), string(aud), domain.Millis(b.ScheduleAt),
-		clean(b.TimeZone), b.FailureThreshold, db.now(), b.WorkspaceID, b.ID))
+		clean(b.TimeZone), b.FailureThreshold, db.now(), b.WorkspaceID, b.ID, clean(string(targs))))
+}
+
+// DeleteBroadcastDraft deletes a draft (a draft has no recipient rows
+// yet) and reports whether there was one.
+func (db *DB) DeleteBroadcastDraft(ctx context.Context, workspaceID, id int64) (bool, error) {
+	return affected(db.W.ExecContext(ctx, `DELETE FROM broadcasts WHERE workspace_id = $1 AND id = $2 AND status = 'draft'`, workspaceID, id))
 }
 
 // MoveBroadcast changes a broadcast's status if it is in one of from, and
