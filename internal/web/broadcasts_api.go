@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gohavi/gohavi/internal/broadcast"
 	"github.com/gohavi/gohavi/internal/domain"
@@ -15,10 +16,11 @@ import (
 // and steer them.
 //
 //	GET  /api/v1/broadcasts                        newest first
-//	POST /api/v1/broadcasts                        {"name","number_id","template":{"name","language","parameters"},"audience",
+//	POST /api/v1/broadcasts                        {"name","number_id","template":{"name","language","parameters","header"?,"body_named"?,"buttons"?},"audience",
 //	                                                "schedule_at"?,"timezone"?,"failure_threshold"?} → 201 draft
 //	GET  /api/v1/broadcasts/{id}                   status and live counts
 //	PUT  /api/v1/broadcasts/{id}                   edit a draft
+//	DELETE /api/v1/broadcasts/{id}                 delete a draft → 204
 //	GET  /api/v1/broadcasts/{id}/plan              what a launch would do now
 //	GET  /api/v1/broadcasts/{id}/preview?n=5       the first recipients' messages as they will read them
 //	POST /api/v1/broadcasts/{id}/launch|pause|resume|cancel
@@ -47,9 +49,12 @@ type broadcastView struct {
 }
 
 type templateRef struct {
-	Name       string   `json:"name"`
-	Language   string   `json:"language"`
-	Parameters []string `json:"parameters"`
+	Name       string            `json:"name"`
+	Language   string            `json:"language"`
+	Parameters []string          `json:"parameters"`
+	Header     *domain.HeaderArg `json:"header,omitempty"`
+	BodyNamed  map[string]string `json:"body_named,omitempty"`
+	Buttons    map[int][]string  `json:"buttons,omitempty"`
 }
 
 type reasonView struct {
@@ -65,8 +70,9 @@ type waitView struct {
 
 func newBroadcastView(b domain.Broadcast, c store.BroadcastCounts) broadcastView {
 	v := broadcastView{ID: b.ID, Name: b.Name, NumberID: b.NumberID, Audience: b.Audience, ScheduleAt: view.Time(b.ScheduleAt), TimeZone: b.TimeZone,
-		Template: templateRef{Name: b.TemplateName, Language: b.TemplateLanguage, Parameters: b.Parameters},
-		Status:   string(b.Status), FailureThreshold: b.FailureThreshold, ParentID: b.ParentID, FollowUp: b.FollowUp,
+		Template: templateRef{Name: b.TemplateName, Language: b.TemplateLanguage, Parameters: b.Parameters,
+			Header: b.Args.Header, BodyNamed: b.Args.BodyNamed, Buttons: b.Args.Buttons},
+		Status: string(b.Status), FailureThreshold: b.FailureThreshold, ParentID: b.ParentID, FollowUp: b.FollowUp,
 		CreatedAt: view.Time(b.CreatedAt), LaunchedAt: view.Time(b.LaunchedAt), FinishedAt: view.Time(b.FinishedAt), Counts: c}
 	if v.Template.Parameters == nil {
 		v.Template.Parameters = []string{}
@@ -147,6 +153,21 @@ func (s *server) updateBroadcast(w http.ResponseWriter, r *http.Request, p domai
 	writeJSON(w, http.StatusOK, newBroadcastView(b, store.BroadcastCounts{}))
 }
 
+// deleteBroadcast removes a draft; a launched broadcast is history and
+// stays.
+func (s *server) deleteBroadcast(w http.ResponseWriter, r *http.Request, p domain.Principal) {
+	id, err := pathID(r)
+	err = firstErr(err, requireManager(p), s.broadcastsReady())
+	if err == nil {
+		err = s.Broadcasts.Delete(r.Context(), p.WorkspaceID, id)
+	}
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
 func (s *server) getBroadcast(w http.ResponseWriter, r *http.Request, p domain.Principal) {
 	id, err := pathID(r)
 	err = firstErr(err, s.broadcastsReady())
@@ -195,6 +216,18 @@ func (s *server) previewBroadcast(w http.ResponseWriter, r *http.Request, p doma
 	writeJSON(w, http.StatusOK, map[string]any{"data": items})
 }
 
+// personName names who acted, as a reason shown to the team reads it:
+// the member's name (or email), else the API key.
+func (s *server) personName(r *http.Request, p domain.Principal) string {
+	if p.UserID != 0 {
+		if u, err := s.DB.UserByID(r.Context(), p.WorkspaceID, p.UserID); err == nil {
+			return cmp.Or(strings.TrimSpace(u.Name), u.Email)
+		}
+		return actor(p)
+	}
+	return "API key " + strconv.FormatInt(p.APIKeyID, 10)
+}
+
 // steerBroadcast handles launch, pause, resume and cancel.
 func (s *server) steerBroadcast(w http.ResponseWriter, r *http.Request, p domain.Principal) {
 	id, err := pathID(r)
@@ -206,11 +239,11 @@ func (s *server) steerBroadcast(w http.ResponseWriter, r *http.Request, p domain
 		case "launch":
 			b, err = s.Broadcasts.Launch(ctx, ws, id)
 		case "pause":
-			b, err = s.Broadcasts.Pause(ctx, ws, id, actor(p))
+			b, err = s.Broadcasts.Pause(ctx, ws, id, s.personName(r, p))
 		case "resume":
 			b, err = s.Broadcasts.Resume(ctx, ws, id)
 		case "cancel":
-			b, err = s.Broadcasts.Cancel(ctx, ws, id, actor(p))
+			b, err = s.Broadcasts.Cancel(ctx, ws, id, s.personName(r, p))
 		default:
 			err = domain.Errorf(domain.CodeNotFound, "Use launch, pause, resume or cancel.", "no such broadcast action %q", r.PathValue("action"))
 		}

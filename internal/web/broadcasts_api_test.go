@@ -413,6 +413,7 @@ func TestBroadcastRolesAndTenancy(t *testing.T) {
 		}
 		forbidden(http.MethodPost, "/api/v1/broadcasts", b.saleInput())
 		forbidden(http.MethodPut, bcPath(d.ID, ""), b.saleInput())
+		forbidden(http.MethodDelete, bcPath(d.ID, ""), nil)
 		for _, a := range []string{"launch", "pause", "resume", "cancel"} {
 			forbidden(http.MethodPost, bcPath(d.ID, "/"+a), nil)
 		}

@@ -19,6 +19,14 @@ func TestBroadcastLifecycle(t *testing.T) {
 		b := startBroadcasts(t, n)
 		d := b.ready(t)
 
+		// A draft can be deleted; a launched broadcast is history.
+		extra := b.create(t, b.saleInput())
+		if r := b.call(t, http.MethodDelete, bcPath(extra.ID, ""), nil, b.key); r.Status != http.StatusNoContent {
+			t.Fatalf("delete draft: %d %s", r.Status, r.Body)
+		}
+		b.call(t, http.MethodGet, bcPath(extra.ID, ""), nil, b.key).wantError(t, http.StatusNotFound, domain.CodeNotFound)
+		b.call(t, http.MethodDelete, bcPath(extra.ID, ""), nil, b.key).wantError(t, http.StatusNotFound, domain.CodeNotFound)
+
 		run := b.steer(t, d.ID, "launch")
 		if run.Status != "running" || run.LaunchedAt == nil || run.FinishedAt != nil || run.StatusReason != nil {
 			t.Fatalf("launched %+v", run)
@@ -31,6 +39,9 @@ func TestBroadcastLifecycle(t *testing.T) {
 			t.Errorf("second launch %+v", e)
 		}
 		b.call(t, http.MethodPost, bcPath(d.ID, "/resume"), nil, b.key).wantError(t, http.StatusConflict, domain.CodeConflict)
+		if e := b.call(t, http.MethodDelete, bcPath(d.ID, ""), nil, b.key).wantError(t, http.StatusConflict, domain.CodeConflict); !strings.Contains(e.Remedy+e.Message, "cancel") {
+			t.Errorf("deleting a launched broadcast: %+v", e)
+		}
 		// Skipped at launch, each with its reason.
 		skipped := b.recipients(t, d.ID, "skipped")
 		if len(skipped) != 3 || skipped[0].Name != "Dee" || skipped[0].Reason != "not_opted_in" || skipped[2].Name != "Fay" ||
@@ -40,7 +51,7 @@ func TestBroadcastLifecycle(t *testing.T) {
 
 		paused := b.steer(t, d.ID, "pause")
 		if paused.Status != "paused" || paused.StatusReason == nil || paused.StatusReason.Code != "paused" ||
-			!strings.HasPrefix(paused.StatusReason.Message, "Paused by ") || paused.StatusReason.Remedy == "" {
+			!strings.HasPrefix(paused.StatusReason.Message, "Paused by API key ") || paused.StatusReason.Remedy == "" {
 			t.Fatalf("paused %+v (reason %+v)", paused, paused.StatusReason)
 		}
 		b.pass(time.Second) // paused: nothing goes
@@ -74,7 +85,7 @@ func TestBroadcastLifecycle(t *testing.T) {
 		}
 
 		c := b.steer(t, d.ID, "cancel")
-		if c.Status != "canceled" || c.FinishedAt == nil || c.StatusReason == nil || !strings.HasPrefix(c.StatusReason.Message, "Canceled by ") {
+		if c.Status != "canceled" || c.FinishedAt == nil || c.StatusReason == nil || !strings.HasPrefix(c.StatusReason.Message, "Canceled by API key ") {
 			t.Fatalf("canceled %+v (reason %+v)", c, c.StatusReason)
 		}
 		if k := c.Counts; k.Pending != 0 || k.Sent != 2 || k.Skipped != 4 || k.Total != 6 {

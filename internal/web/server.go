@@ -150,6 +150,7 @@ func New(d Deps) (http.Handler, error) {
 	api("POST /api/v1/broadcasts", s.createBroadcast)
 	api("GET /api/v1/broadcasts/{id}", s.getBroadcast)
 	api("PUT /api/v1/broadcasts/{id}", s.updateBroadcast)
+	api("DELETE /api/v1/broadcasts/{id}", s.deleteBroadcast)
 	api("GET /api/v1/broadcasts/{id}/plan", s.planBroadcast)
 	api("GET /api/v1/broadcasts/{id}/preview", s.previewBroadcast)
 	api("POST /api/v1/broadcasts/{id}/follow-up", s.followUpBroadcast)
