@@ -141,7 +141,13 @@ function planFacts(p) {
 export function bubble(m) {
   const b = el("div", "bc-bubble");
   if (m.header) b.append(el("p", "bc-bubble-header", m.header));
-  else if (m.header_format) b.append(el("p", "bc-bubble-media muted", `[${ui.human(m.header_format)}]`));
+  else if (m.header_format) {
+    // The preview carries the header's kind, not the file: a placeholder
+    // of the media's shape stands in for it.
+    const media = el("p", "bc-bubble-media muted", ui.human(m.header_format));
+    media.dataset.format = m.header_format;
+    b.append(media);
+  }
   b.append(el("p", "bc-bubble-body", m.body || ""));
   if (m.footer) b.append(el("p", "bc-bubble-footer muted", m.footer));
   if ((m.buttons || []).length) {

@@ -150,7 +150,12 @@ function renderSummary(b) {
   };
   const tpl = b.template || {};
   fact("Template", `${tpl.name} (${tpl.language})`, "template");
-  if ((tpl.parameters || []).length) fact("Variables", tpl.parameters.map((p, i) => `{{${i + 1}}} = ${p}`).join(" · "), "parameters");
+  const vars = (tpl.parameters || []).map((p, i) => `{{${i + 1}}} = ${p}`);
+  for (const [k, v] of Object.entries(tpl.body_named || {})) vars.push(`{{${k}}} = ${v}`);
+  if (vars.length) fact("Variables", vars.join(" · "), "parameters");
+  const h = tpl.header;
+  if (h) fact("Header", (h.text || h.link || `media ${h.media_id}`) + (h.filename ? ` (${h.filename})` : ""), "header");
+  for (const [i, vals] of Object.entries(tpl.buttons || {})) fact(`Button ${Number(i) + 1}`, vals.join(" · "), `button-${i}`);
   fact("From", numberLabel(b.number_id), "number");
   fact("Audience", describeAudience(b.audience), "audience");
   if (b.schedule_at) fact("Send at", scheduleText(b), "schedule");

@@ -44,6 +44,21 @@ export function fieldsOf(t) {
   return { named, headerFormat, headerVar, bodyVars, buttonVars };
 }
 
+// buttonParamsOf lists t's buttons that take a value at send time, with
+// their zero-based index among all its buttons (the key a send uses).
+export function buttonParamsOf(t) {
+  const buttons = component(t, "BUTTONS");
+  const out = [];
+  ((buttons && buttons.buttons) || []).forEach((b, index) => {
+    const type = upper(b.type);
+    if ((type === "URL" && /\{\{/.test(b.url || "")) || type === "COPY_CODE") {
+      const ex = Array.isArray(b.example) ? b.example[0] : typeof b.example === "string" ? b.example : "";
+      out.push({ index, type, text: b.text || "", url: b.url || "", example: ex || "" });
+    }
+  });
+  return out;
+}
+
 export const templateLabel = (t) => `${t.name} (${t.language}, ${t.category})`;
 
 export function createPicker({ api, getConv, onSent, onError, clearError, toLogin }) {
