@@ -43,11 +43,8 @@ func appointmentTemplate(t *testing.T, a api, sim simCtl, wabaID, name, body str
 func TestAppointmentsInBrowser(t *testing.T) {
 	t.Parallel()
 	browser := newBrowser(t)
-	env := sqliteEnv(t)
-	srv := startServer(t, "serve", env...)
-	a := api{base: srv.URL, key: createAPIKey(t, env)}
-	num := sandboxNumber(t, a)
-	sim := simCtl{base: srv.URL + "/sim"}
+	app := startSandbox(t)
+	env, srv, a, num, sim := app.env, app.srv, app.a, app.num, app.sim
 
 	// The sandbox seeds no template: two UTILITY ones, approved.
 	const confirmTpl, remindTpl = "visit_confirmed_browser", "visit_reminder_browser"

@@ -67,11 +67,8 @@ func TestBroadcastsInBrowser(t *testing.T) {
 	browser := newBrowser(t)
 	// Paced so that sending takes a few seconds and the counters can be
 	// seen moving.
-	env := append(sqliteEnv(t), "GOHAVI_BROADCAST_MAX_MPS=4")
-	srv := startServer(t, "serve", env...)
-	a := api{base: srv.URL, key: createAPIKey(t, env)}
-	num := sandboxNumber(t, a)
-	sim := simCtl{base: srv.URL + "/sim"}
+	app := startSandbox(t, "GOHAVI_BROADCAST_MAX_MPS=4")
+	env, srv, a, num, sim := app.env, app.srv, app.a, app.num, app.sim
 	const tpl = "autumn_sale_browser"
 	broadcastPageTemplate(t, a, sim, num.WABAID, tpl)
 	csv := broadcastPageCSV(t)

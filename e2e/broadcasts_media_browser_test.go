@@ -50,11 +50,8 @@ type sentTemplate struct {
 func TestBroadcastsMediaTemplateInBrowser(t *testing.T) {
 	t.Parallel()
 	browser := newBrowser(t)
-	env := sqliteEnv(t)
-	srv := startServer(t, "serve", env...)
-	a := api{base: srv.URL, key: createAPIKey(t, env)}
-	num := sandboxNumber(t, a)
-	sim := simCtl{base: srv.URL + "/sim"}
+	app := startSandbox(t)
+	srv, a, num, sim := app.srv, app.a, app.num, app.sim
 	const tpl, located = "city_lookbook", "store_map_invite"
 	approveTemplateJSON(t, a, sim, num.WABAID, map[string]any{
 		"name": tpl, "language": "en_US", "category": "MARKETING", "parameter_format": "NAMED",

@@ -15,11 +15,8 @@ import (
 // back delivered, with the two reminders scheduled.
 func TestCalendlySandbox(t *testing.T) {
 	t.Parallel()
-	env := sqliteEnv(t)
-	srv := startServer(t, "serve", env...)
-	a := api{base: srv.URL, key: createAPIKey(t, env)}
-	num := sandboxNumber(t, a)
-	sim := simCtl{base: srv.URL + "/sim"}
+	app := startSandbox(t)
+	srv, a, num, sim := app.srv, app.a, app.num, app.sim
 
 	examples := []string{"Ada", "Monday at 9", "https://meet.example/x"}
 	for name, body := range map[string]string{

@@ -16,11 +16,8 @@ import (
 func TestTemplatePickerAndComplianceInBrowser(t *testing.T) {
 	t.Parallel()
 	browser := newBrowser(t)
-	env := sqliteEnv(t)
-	srv := startServer(t, "serve", env...)
-	a := api{base: srv.URL, key: createAPIKey(t, env)}
-	num := sandboxNumber(t, a)
-	sim := simCtl{base: srv.URL + "/sim"}
+	app := startSandbox(t)
+	srv, a, num, sim := app.srv, app.a, app.num, app.sim
 
 	// An approved template: submitted, approved by the simulated reviewer,
 	// synced back.

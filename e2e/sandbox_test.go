@@ -119,3 +119,22 @@ func inboundTypes(t *testing.T, a api, sse *stream, sim simCtl) {
 		}
 	}
 }
+
+// sandboxApp is a `gohavi serve` on SQLite in sandbox mode, with an API
+// key, its sandbox number and the simulator's control API.
+type sandboxApp struct {
+	env []string
+	srv *server
+	a   api
+	num number
+	sim simCtl
+}
+
+// startSandbox starts a sandboxApp; extraEnv adds settings.
+func startSandbox(t testing.TB, extraEnv ...string) sandboxApp {
+	t.Helper()
+	env := append(sqliteEnv(t), extraEnv...)
+	srv := startServer(t, "serve", env...)
+	a := api{base: srv.URL, key: createAPIKey(t, env)}
+	return sandboxApp{env: env, srv: srv, a: a, num: sandboxNumber(t, a), sim: simCtl{base: srv.URL + "/sim"}}
+}

@@ -30,11 +30,8 @@ func approvedTemplate(t *testing.T, a api, sim simCtl, wabaID, name string) {
 func TestClosedWindowInBrowser(t *testing.T) {
 	t.Parallel()
 	browser := newBrowser(t)
-	env := sqliteEnv(t)
-	srv := startServer(t, "serve", env...)
-	a := api{base: srv.URL, key: createAPIKey(t, env)}
-	num := sandboxNumber(t, a)
-	sim := simCtl{base: srv.URL + "/sim"}
+	app := startSandbox(t)
+	srv, a, num, sim := app.srv, app.a, app.num, app.sim
 	const tplName = "order_shipped_window_e2e"
 	approvedTemplate(t, a, sim, num.WABAID, tplName)
 
