@@ -29,32 +29,23 @@ import (
 //	POST /api/v1/broadcasts/{id}/follow-up         {"group","name"?,"template"?} → 201 draft to a result group
 
 type broadcastView struct {
-	ID               int64                 `json:"id"`
-	Name             string                `json:"name"`
-	NumberID         int64                 `json:"number_id"`
-	Template         templateRef           `json:"template"`
-	Audience         domain.Audience       `json:"audience"`
-	ScheduleAt       *string               `json:"schedule_at"`
-	TimeZone         string                `json:"timezone,omitempty"`
-	Status           string                `json:"status"`
-	StatusReason     *reasonView           `json:"status_reason,omitempty"`
-	Waiting          *waitView             `json:"waiting,omitempty"`
-	FailureThreshold float64               `json:"failure_threshold"`
-	ParentID         int64                 `json:"parent_id,omitempty"`
-	FollowUp         string                `json:"follow_up,omitempty"`
-	CreatedAt        *string               `json:"created_at"`
-	LaunchedAt       *string               `json:"launched_at"`
-	FinishedAt       *string               `json:"finished_at"`
-	Counts           store.BroadcastCounts `json:"counts"`
-}
-
-type templateRef struct {
-	Name       string            `json:"name"`
-	Language   string            `json:"language"`
-	Parameters []string          `json:"parameters"`
-	Header     *domain.HeaderArg `json:"header,omitempty"`
-	BodyNamed  map[string]string `json:"body_named,omitempty"`
-	Buttons    map[int][]string  `json:"buttons,omitempty"`
+	ID               int64                   `json:"id"`
+	Name             string                  `json:"name"`
+	NumberID         int64                   `json:"number_id"`
+	Template         broadcast.TemplateInput `json:"template"`
+	Audience         domain.Audience         `json:"audience"`
+	ScheduleAt       *string                 `json:"schedule_at"`
+	TimeZone         string                  `json:"timezone,omitempty"`
+	Status           string                  `json:"status"`
+	StatusReason     *reasonView             `json:"status_reason,omitempty"`
+	Waiting          *waitView               `json:"waiting,omitempty"`
+	FailureThreshold float64                 `json:"failure_threshold"`
+	ParentID         int64                   `json:"parent_id,omitempty"`
+	FollowUp         string                  `json:"follow_up,omitempty"`
+	CreatedAt        *string                 `json:"created_at"`
+	LaunchedAt       *string                 `json:"launched_at"`
+	FinishedAt       *string                 `json:"finished_at"`
+	Counts           store.BroadcastCounts   `json:"counts"`
 }
 
 type reasonView struct {
@@ -70,7 +61,7 @@ type waitView struct {
 
 func newBroadcastView(b domain.Broadcast, c store.BroadcastCounts) broadcastView {
 	v := broadcastView{ID: b.ID, Name: b.Name, NumberID: b.NumberID, Audience: b.Audience, ScheduleAt: view.Time(b.ScheduleAt), TimeZone: b.TimeZone,
-		Template: templateRef{Name: b.TemplateName, Language: b.TemplateLanguage, Parameters: b.Parameters,
+		Template: broadcast.TemplateInput{Name: b.TemplateName, Language: b.TemplateLanguage, Parameters: b.Parameters,
 			Header: b.Args.Header, BodyNamed: b.Args.BodyNamed, Buttons: b.Args.Buttons},
 		Status: string(b.Status), FailureThreshold: b.FailureThreshold, ParentID: b.ParentID, FollowUp: b.FollowUp,
 		CreatedAt: view.Time(b.CreatedAt), LaunchedAt: view.Time(b.LaunchedAt), FinishedAt: view.Time(b.FinishedAt), Counts: c}
