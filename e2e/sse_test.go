@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -19,12 +20,20 @@ type event struct {
 type stream struct {
 	*feed[event]
 	name string
+
+	mu     sync.Mutex
+	cursor string // the last id: line, as EventSource keeps it for its reconnect
+	close  func() // disconnects
 }
 
 // events opens the node's realtime stream and returns once the server has
 // subscribed it (its ": connected" comment), so nothing published after
 // this call can be missed.
-func (a api) events(t testing.TB, name string) *stream {
+func (a api) events(t testing.TB, name string) *stream { return a.resume(t, name, "") }
+
+// resume opens the stream as an EventSource that reconnects does: with
+// the last id it received as Last-Event-ID (none if lastID is empty).
+func (a api) resume(t testing.TB, name, lastID string) *stream {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	req, err := http.NewRequestWithContext(ctx, "GET", a.base+"/api/v1/events", nil)
@@ -33,6 +42,9 @@ func (a api) events(t testing.TB, name string) *stream {
 	}
 	req.Header.Set("Authorization", "Bearer "+a.key)
 	req.Header.Set("Accept", "text/event-stream")
+	if lastID != "" {
+		req.Header.Set("Last-Event-ID", lastID)
+	}
 	resp, err := http.DefaultClient.Do(req) // no timeout: the stream is long-lived
 	if err != nil {
 		cancel()
@@ -45,6 +57,10 @@ func (a api) events(t testing.TB, name string) *stream {
 	}
 	s := &stream{feed: newFeed[event](), name: name}
 	done := make(chan struct{})
+	s.close = sync.OnceFunc(func() {
+		cancel()
+		<-done
+	})
 	go func() {
 		defer close(done)
 		defer resp.Body.Close()
@@ -67,6 +83,9 @@ func (a api) events(t testing.TB, name string) *stream {
 				s.add(event{Type: "comment", Data: value})
 			case field == "id":
 				ev.ID = value
+				s.mu.Lock()
+				s.cursor = value
+				s.mu.Unlock()
 			case field == "event":
 				ev.Type = value
 			case field == "data":
@@ -75,14 +94,18 @@ func (a api) events(t testing.TB, name string) *stream {
 		}
 		s.end(sc.Err())
 	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
+	t.Cleanup(s.close)
 	if _, err := s.wait(waitTimeout, func(e event) bool { return e.Type == "comment" && e.Data == "connected" }); err != nil {
 		t.Fatalf("%s: no ': connected' on the event stream: %v", name, err)
 	}
 	return s
+}
+
+// lastID is the id the stream would resume from.
+func (s *stream) lastID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cursor
 }
 
 // message waits for an event of type typ carrying a message that

@@ -104,6 +104,22 @@ func BenchmarkFanout1000(b *testing.B) {
 	b.ReportMetric(float64(all.quantile(0.99).Microseconds()), "p99-µs")
 }
 
+// BenchmarkPublishMemory is the publisher's own cost on the memory hub with
+// no subscribers: ID, delivery bookkeeping and the replay history (at its
+// count bound, so every publish also drops the oldest event).
+func BenchmarkPublishMemory(b *testing.B) {
+	h := NewMemory()
+	defer h.Close()
+	ctx := context.Background()
+	data := []byte(`{"id":1}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := h.Publish(ctx, domain.Event{WorkspaceID: 1, Type: domain.EventMessageCreated, Data: data}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkSubscribe measures the memory cost of one subscription (B/op).
 func BenchmarkSubscribe(b *testing.B) {
 	h := NewMemory()

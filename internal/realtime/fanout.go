@@ -14,9 +14,19 @@ type Subscription struct {
 
 	ch     chan domain.Event
 	ws     int64
+	start  int64
 	f      *fanout
 	lagged atomic.Bool
 }
+
+// Start is the hub's head when the subscription was made: every event it
+// receives in order has a greater id, and Since(…, Start(), …) misses nothing
+// before them. An event at or below Start can still arrive on Postgres, when
+// a commit was so late the hub stopped waiting for it (see sequencer); it
+// then comes after events with greater ids, and a resuming client cannot
+// tell it apart from one it already has, so the SSE handler asks for a
+// re-sync instead of sending it.
+func (s *Subscription) Start() int64 { return s.start }
 
 // Close unregisters the subscription and closes C. It is idempotent and safe
 // to call concurrently with publishing.
@@ -33,6 +43,10 @@ type fanout struct {
 	mu     sync.RWMutex
 	rooms  map[int64]map[*Subscription]struct{}
 	closed bool
+	// head is the greatest id delivered in order. It is stored while the
+	// read lock is held and read under the write lock by subscribe, so a
+	// subscription's start and the deliveries it receives never overlap.
+	head atomic.Int64
 }
 
 func newFanout() *fanout {
@@ -44,6 +58,7 @@ func (f *fanout) subscribe(ws int64) *Subscription {
 	s := &Subscription{C: ch, ch: ch, ws: ws, f: f}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	s.start = f.head.Load()
 	if f.closed {
 		// A closed channel makes the SSE handler end at once instead of
 		// hanging on a hub that will never deliver.
@@ -60,10 +75,15 @@ func (f *fanout) subscribe(ws int64) *Subscription {
 }
 
 // deliver must be called by one goroutine at a time per hub (both hubs
-// serialise it) so every subscriber sees events in the same order.
-func (f *fanout) deliver(ev domain.Event) {
+// serialise it) so every subscriber sees events in the same order. seq is
+// ev.ID as a number; a seq below head (a very late commit) leaves head alone.
+func (f *fanout) deliver(ev domain.Event, seq int64) {
 	var lagging []*Subscription
 	f.mu.RLock()
+	// Before the sends, so a subscriber that has an event finds it in Since.
+	if seq > f.head.Load() {
+		f.head.Store(seq)
+	}
 	for s := range f.rooms[ev.WorkspaceID] {
 		if s.lagged.Load() {
 			// Already doomed: skip it so it never sees an event after a gap.
@@ -99,11 +119,14 @@ func (f *fanout) remove(s *Subscription) {
 	close(s.ch)
 }
 
-// dropAll ends every subscription as lagged, for when the hub knows it missed
-// events it cannot recover; clients then reconnect and re-sync.
-func (f *fanout) dropAll() int {
+// reset ends every subscription as lagged and moves head to seq without
+// delivering what lies between, for when the hub missed events it will not
+// fetch. Clients reconnect and replay them from the table. Both happen under
+// one lock: a subscriber that kept the old head would replay too little.
+func (f *fanout) reset(seq int64) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.head.Store(max(f.head.Load(), seq))
 	n := 0
 	for ws, room := range f.rooms {
 		for s := range room {

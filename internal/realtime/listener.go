@@ -15,8 +15,7 @@ import (
 )
 
 const (
-	seenCapacity   = 4096
-	maxBatchIDs    = 1024             // ids per fetch; the "id > last" clause covers the rest
+	maxBatchIDs    = 1024             // ids per fetch; the "id > high" clause covers the rest
 	idlePoll       = 30 * time.Second // wake up to probe the connection and sweep for lost notifications (testHooks may shorten it)
 	queryTimeout   = 15 * time.Second // a half-open TCP connection must not hang the loop forever
 	connectTimeout = 10 * time.Second
@@ -38,16 +37,16 @@ var doneCtx = func() context.Context {
 // requires.
 //
 // Commit-order caveat: BIGSERIAL ids are assigned at INSERT but become
-// visible at COMMIT, so id 10 may commit after id 11. A plain "id > last"
+// visible at COMMIT, so id 10 may commit after id 11. A plain "id > high"
 // query would then skip 10 for good. Hence fetches ask for
-// "id = ANY(notified ids) OR id > last" and seen dedups, so a late id that is
-// notified is delivered once (after its successor) and never twice. The
-// reconnect catch-up scans from seen.floor rather than last to pick up late
-// ids whose notification was lost while disconnected.
+// "id = ANY(notified ids and gaps) OR id > high", and the sequencer delivers
+// in id order, holding 11 back until 10 commits or is given up on (see
+// sequencer). Asking for the gaps again finds a row whose NOTIFY was lost
+// before the wait for it runs out.
 type listener struct {
 	p      *Postgres
 	conn   *pgx.Conn
-	seen   *seenSet
+	seq    *sequencer
 	ids    []int64
 	lastOK time.Time // last time the connection was known to be receiving
 }
@@ -86,7 +85,13 @@ func (l *listener) run(ctx context.Context) {
 
 func (l *listener) listen(ctx context.Context) error {
 	for {
-		wctx, cancel := context.WithTimeout(ctx, cmp.Or(l.p.hooks.idlePoll, idlePoll))
+		wait := cmp.Or(l.p.hooks.idlePoll, idlePoll)
+		if d := l.seq.deadline(); !d.IsZero() {
+			// Wake up in time to look for the missing row once more and
+			// then give up on it, so a lost id stalls delivery only for lag.
+			wait = min(wait, max(time.Until(d), time.Millisecond))
+		}
+		wctx, cancel := context.WithTimeout(ctx, wait)
 		n, err := l.conn.WaitForNotification(wctx)
 		cancel()
 		l.ids = l.ids[:0]
@@ -131,25 +136,25 @@ func (l *listener) drain() {
 	}
 }
 
-// fetch loads the notified rows plus everything after the newest delivered
-// id in one query and fans them out. notified batches whose ids were all
-// delivered already (typically swept up by an earlier "id > last") need no
-// query at all.
+// fetch loads the notified rows, the gaps below high and everything after
+// high in one query and fans them out in order. notified batches whose ids
+// are all known already (typically swept up by an earlier "id > high") need
+// no query at all while nothing is missing.
 func (l *listener) fetch(ctx context.Context, notified bool) error {
 	start := time.Now()
 	hadIDs := len(l.ids) > 0
-	want := l.seen.unseen(l.ids)
-	if notified && hadIDs && len(want) == 0 {
+	want := l.ids[:0]
+	for _, id := range l.ids {
+		if !l.seq.known(id) {
+			want = append(want, id)
+		}
+	}
+	if notified && hadIDs && len(want) == 0 && l.seq.deadline().IsZero() {
 		l.lastOK = start
 		return nil
 	}
-	qctx, cancel := context.WithTimeout(ctx, queryTimeout)
-	defer cancel()
-	rows, err := l.conn.Query(qctx, l.p.sql.fetch, want, l.seen.last)
-	if err != nil {
-		return err
-	}
-	if err := l.deliverRows(rows); err != nil {
+	want = l.seq.gaps(want, maxBatchIDs)
+	if err := l.query(ctx, want, l.seq.high); err != nil {
 		return err
 	}
 	l.lastOK = start
@@ -160,30 +165,43 @@ func (l *listener) fetch(ctx context.Context, notified bool) error {
 // LISTEN is re-established, so nothing can slip between the two.
 func (l *listener) catchUp(ctx context.Context) error {
 	window := l.p.cfg.CatchUpWindow
-	if down := time.Since(l.lastOK); down > window {
-		// Events older than the window may be gone or are not replayed;
-		// ending the streams makes clients re-sync rather than miss them.
-		n := l.p.f.dropAll()
-		l.p.log.Warn("realtime: listener down longer than catch-up window, dropped subscribers",
-			"down_for", down.Round(time.Millisecond), "subscribers", n)
-	}
 	start := time.Now()
 	qctx, cancel := context.WithTimeout(ctx, queryTimeout)
 	defer cancel()
-	cutoff := start.Add(-window).UnixMilli()
-	rows, err := l.conn.Query(qctx, l.p.sql.catchUp, l.seen.floor, cutoff)
-	if err != nil {
-		return err
+	if down := time.Since(l.lastOK); down > window {
+		// Too much may have happened to replay to live subscribers. Ending
+		// their streams makes their clients reconnect and resume through
+		// Since, which reads the table, so nothing here needs replaying:
+		// the node starts afresh after the newest row.
+		var head int64
+		if err := l.conn.QueryRow(qctx, l.p.sql.maxID).Scan(&head); err != nil {
+			return err
+		}
+		l.seq.reset(head)
+		n := l.p.f.reset(head)
+		l.p.log.Warn("realtime: listener down longer than catch-up window, dropped subscribers",
+			"down_for", down.Round(time.Millisecond), "subscribers", n)
+		l.lastOK = start
+		return nil
 	}
-	if err := l.deliverRows(rows); err != nil {
+	// From settled rather than high: rows that were missing may have
+	// committed while the notifications were lost, and given-up ids too.
+	if err := l.query(qctx, l.seq.givenUp.list(), l.seq.settled); err != nil {
 		return err
 	}
 	l.lastOK = start
 	return nil
 }
 
-func (l *listener) deliverRows(rows pgx.Rows) error {
+func (l *listener) query(ctx context.Context, ids []int64, after int64) error {
+	qctx, cancel := context.WithTimeout(ctx, queryTimeout)
+	defer cancel()
+	rows, err := l.conn.Query(qctx, l.p.sql.fetch, ids, after)
+	if err != nil {
+		return err
+	}
 	defer rows.Close()
+	now := time.Now()
 	for rows.Next() {
 		var (
 			id  int64
@@ -193,13 +211,14 @@ func (l *listener) deliverRows(rows pgx.Rows) error {
 		if err != nil {
 			return err
 		}
-		if !l.seen.add(id) {
-			continue
-		}
 		ev.ID = FormatID(id)
-		l.p.f.deliver(ev)
+		l.seq.add(id, ev, now, l.p.f.deliver)
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	l.seq.flush(time.Now(), l.p.f.deliver)
+	return nil
 }
 
 // reconnect retries with capped, jittered exponential backoff until it has a

@@ -149,30 +149,6 @@ func TestMemoryPublishCanceledContext(t *testing.T) {
 	}
 }
 
-func TestSeenSet(t *testing.T) {
-	s := newSeenSet(10, 3)
-	if s.add(10) || s.add(5) {
-		t.Fatal("ids <= start must count as seen")
-	}
-	for _, id := range []int64{12, 11, 13} {
-		if !s.add(id) {
-			t.Fatalf("add(%d) = false", id)
-		}
-	}
-	if s.add(11) || s.last != 13 {
-		t.Fatalf("duplicate accepted or last=%d", s.last)
-	}
-	if !s.add(14) { // evicts 12 (oldest delivered) → floor 12
-		t.Fatal("add(14)")
-	}
-	if s.floor != 12 || !s.has(11) || !s.has(12) || s.has(15) {
-		t.Fatalf("floor=%d", s.floor)
-	}
-	if got := s.unseen([]int64{9, 13, 15, 16}); len(got) != 2 || got[0] != 15 || got[1] != 16 {
-		t.Fatalf("unseen = %v", got)
-	}
-}
-
 func TestParseID(t *testing.T) {
 	if id, err := ParseID(FormatID(42)); err != nil || id != 42 {
 		t.Fatalf("round trip: %d %v", id, err)

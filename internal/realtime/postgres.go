@@ -31,8 +31,12 @@ type PostgresConfig struct {
 	CleanInterval time.Duration // how often the cleaner runs, default 5m
 	// CatchUpWindow bounds the replay after a reconnect, default 2m. If the
 	// listener was down longer, local subscribers are dropped (Lagged) so
-	// their clients re-sync instead of silently missing events.
+	// their clients resume through Since instead of silently missing events.
 	CatchUpWindow time.Duration
+	// SettleLag is how long delivery waits for a missing id (taken by an
+	// INSERT that has not committed yet) before giving up on it, default 2s.
+	// It delays events only while an id is missing; see sequencer.
+	SettleLag time.Duration
 }
 
 func (c *PostgresConfig) setDefaults() {
@@ -57,6 +61,9 @@ func (c *PostgresConfig) setDefaults() {
 	if c.CatchUpWindow <= 0 {
 		c.CatchUpWindow = 2 * time.Minute
 	}
+	if c.SettleLag <= 0 {
+		c.SettleLag = 2 * time.Second
+	}
 }
 
 // Postgres is the multi-node hub. Events are rows in Table; NOTIFY carries
@@ -80,7 +87,7 @@ type Postgres struct {
 }
 
 type statements struct {
-	listen, insert, maxID, fetch, catchUp, clean string
+	listen, insert, maxID, fetch, since, bounds, clean string
 }
 
 // testHooks lets tests hold the listener down deterministically and reach
@@ -135,7 +142,8 @@ func newPostgres(ctx context.Context, cfg PostgresConfig, hooks testHooks) (*Pos
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
-	l := &listener{p: p, conn: conn, seen: newSeenSet(start, seenCapacity), lastOK: time.Now()}
+	p.f.head.Store(start)
+	l := &listener{p: p, conn: conn, seq: newSequencer(start, cfg.SettleLag), lastOK: time.Now()}
 	p.wg.Add(2)
 	go l.run(runCtx)
 	go p.cleanLoop(runCtx)
@@ -149,10 +157,17 @@ func buildStatements(table, channel string) statements {
 		listen: "LISTEN " + pgx.Identifier{channel}.Sanitize(),
 		insert: "WITH ins AS (INSERT INTO " + t + "(workspace_id, type, data, created_at) VALUES ($1, $2, $3, $4) RETURNING id) " +
 			"SELECT id, pg_notify($5, id::text) FROM ins",
-		maxID:   "SELECT COALESCE(max(id), 0) FROM " + t,
-		fetch:   cols + t + " WHERE id = ANY($1) OR id > $2 ORDER BY id",
-		catchUp: cols + t + " WHERE id > $1 AND created_at >= $2 ORDER BY id",
-		clean:   "DELETE FROM " + t + " WHERE created_at < $1",
+		maxID:  "SELECT COALESCE(max(id), 0) FROM " + t,
+		fetch:  cols + t + " WHERE id = ANY($1) OR id > $2 ORDER BY id",
+		since:  "SELECT id, type, data FROM " + t + " WHERE workspace_id = $1 AND id > $2 AND id <= $3 ORDER BY id LIMIT $4",
+		bounds: "SELECT COALESCE(min(id), 0), COALESCE(max(id), 0) FROM " + t,
+		// Expiry deletes a prefix of ids, never a row between kept ones, so
+		// Since can tell what is gone from the smallest id left. The cut is
+		// the oldest fresh row by id (found by a primary-key scan that stops
+		// there, so it costs what it deletes); the newest row always stays,
+		// so an idle table still says where the ids had got to.
+		clean: "DELETE FROM " + t + " WHERE id < COALESCE(" +
+			"(SELECT min(id) FROM " + t + " WHERE created_at >= $1), (SELECT max(id) FROM " + t + "))",
 	}
 }
 
@@ -179,6 +194,58 @@ func (p *Postgres) Publish(ctx context.Context, ev domain.Event) (domain.Event, 
 
 // Subscribe implements Hub.
 func (p *Postgres) Subscribe(workspaceID int64) *Subscription { return p.f.subscribe(workspaceID) }
+
+// Since implements Hub. It reads the table, so a client can resume on any
+// node, up to this node's head: what its listener delivered in order, which
+// is everything at or below it that will ever commit (bar a very late
+// commit, see sequencer). Rows are read by the primary key from afterID;
+// for a gap of minutes that scan is short, so the table needs no workspace
+// index.
+func (p *Postgres) Since(ctx context.Context, workspaceID, afterID int64, limit int) ([]domain.Event, bool, error) {
+	if p.closed.Load() {
+		return nil, false, ErrClosed
+	}
+	head := p.f.head.Load()
+	var evs []domain.Event
+	if afterID < head && limit > 0 {
+		rows, err := p.pool.Query(ctx, p.sql.since, workspaceID, afterID, head, limit)
+		if err != nil {
+			return nil, false, fmt.Errorf("realtime: since: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			ev := domain.Event{WorkspaceID: workspaceID}
+			if err := rows.Scan(&id, &ev.Type, &ev.Data); err != nil {
+				rows.Close()
+				return nil, false, fmt.Errorf("realtime: since: %w", err)
+			}
+			ev.ID = FormatID(id)
+			evs = append(evs, ev)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, false, fmt.Errorf("realtime: since: %w", err)
+		}
+	}
+	// Read after the rows: expiry only ever raises the smallest id, so if
+	// nothing above afterID is gone now, nothing was when the rows were read.
+	var lo, hi int64
+	if err := p.pool.QueryRow(ctx, p.sql.bounds).Scan(&lo, &hi); err != nil {
+		return nil, false, fmt.Errorf("realtime: since: %w", err)
+	}
+	// Ids below lo are expired or never committed; a client lost events if
+	// one of them lies between afterID and what Since would return up to.
+	floor := head + 1
+	if hi != 0 {
+		floor = min(lo, floor)
+	}
+	switch {
+	case afterID+1 < floor:
+		return nil, false, nil
+	case afterID > max(hi, head): // never issued: another database, or restored
+		return nil, false, nil
+	}
+	return evs, true, nil
+}
 
 // Subscribers returns the number of live subscriptions on this node.
 func (p *Postgres) Subscribers() int { return p.f.count() }
@@ -207,12 +274,15 @@ func (p *Postgres) cleanLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		cctx, cancel := context.WithTimeout(ctx, time.Minute)
-		cutoff := time.Now().Add(-p.cfg.Retention).UnixMilli()
-		_, err := p.pool.Exec(cctx, p.sql.clean, cutoff)
-		cancel()
-		if err != nil && ctx.Err() == nil {
+		if err := p.clean(ctx, time.Now()); err != nil && ctx.Err() == nil {
 			p.log.Warn("realtime: delete expired events failed", "err", err)
 		}
 	}
+}
+
+func (p *Postgres) clean(ctx context.Context, now time.Time) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	_, err := p.pool.Exec(ctx, p.sql.clean, now.Add(-p.cfg.Retention).UnixMilli())
+	return err
 }

@@ -227,41 +227,6 @@ func TestPostgresLongOutageDropsSubscribers(t *testing.T) {
 	}
 }
 
-// A lower id that commits after a higher one must still arrive, exactly once.
-func TestPostgresLateCommit(t *testing.T) {
-	env := newPGEnv(t)
-	a := env.hub(t, PostgresConfig{}, testHooks{})
-	sub := a.Subscribe(1)
-	ctx := context.Background()
-
-	conn, err := pgx.Connect(ctx, env.connString)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	late := domain.Event{WorkspaceID: 1, Type: "late", Data: []byte(`{"late":true}`)}
-	var lateID int64
-	if err := tx.QueryRow(ctx, a.sql.insert, late.WorkspaceID, late.Type, late.Data, time.Now().UnixMilli(), env.channel).
-		Scan(&lateID, nil); err != nil {
-		t.Fatal(err)
-	}
-	late.ID = FormatID(lateID)
-
-	early := publish(t, a, 1, nil)
-	sameEvents(t, "early", recvN(t, sub, 1, 5*time.Second), []domain.Event{early})
-	if err := tx.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
-	sameEvents(t, "late", recvN(t, sub, 1, 5*time.Second), []domain.Event{late})
-	next := publish(t, a, 1, nil)
-	sameEvents(t, "next", recvN(t, sub, 1, 5*time.Second), []domain.Event{next})
-	expectNone(t, sub, 200*time.Millisecond)
-}
-
 // A row whose NOTIFY never arrived is picked up by the idle sweep.
 func TestPostgresIdleSweepFindsUnnotifiedRows(t *testing.T) {
 	env := newPGEnv(t)

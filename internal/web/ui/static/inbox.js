@@ -546,14 +546,26 @@ function setLive(s) {
   box.title = s === "live" ? "Receiving updates in real time" : "Updates paused; the inbox resyncs when the connection is back";
 }
 
-let source = null, retryDelay = 1000;
+// lastId is the newest event id applied. The server replays what came after
+// it: EventSource resends it by itself when it reconnects, but a new
+// EventSource (made below when the browser gives up) has to name it in the URL.
+let source = null, retryDelay = 1000, lastId = 0;
 function connect() {
   setLive("connecting");
-  source = new EventSource("/api/v1/events");
+  const resume = lastId;
+  source = new EventSource("/api/v1/events" + (resume ? `?last_event_id=${resume}` : ""));
+  let opened = false;
   source.addEventListener("open", () => {
     setLive("live");
     retryDelay = 1000;
-    resync(); // catch up on anything missed before (re)connecting
+    // A stream that resumes is replayed what it missed, or sent "resync";
+    // only one that starts from nothing must reload what it may have missed.
+    if (!resume && !opened) resync();
+    opened = true;
+  });
+  source.addEventListener("resync", (e) => { // the server no longer has all we missed
+    lastId = Math.max(lastId, Number(e.lastEventId) || 0);
+    resync();
   });
   source.addEventListener("error", () => {
     setLive("offline");
@@ -565,6 +577,9 @@ function connect() {
     }
   });
   const on = (type, fn) => source.addEventListener(type, (e) => {
+    const id = Number(e.lastEventId) || 0; // ids only grow: a lower one was applied already
+    if (id && id <= lastId) return;
+    if (id) lastId = id;
     let obj;
     try { obj = JSON.parse(e.data); } catch { return; }
     if (obj && obj.id == null && obj.data && typeof obj.data === "object") obj = obj.data;
