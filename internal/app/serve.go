@@ -17,6 +17,7 @@ import (
 	"github.com/gohavi/gohavi/internal/appointments"
 	"github.com/gohavi/gohavi/internal/broadcast"
 	"github.com/gohavi/gohavi/internal/crmsync"
+	"github.com/gohavi/gohavi/internal/inbox"
 	"github.com/gohavi/gohavi/internal/ingest"
 	"github.com/gohavi/gohavi/internal/jobs"
 	"github.com/gohavi/gohavi/internal/metrics"
@@ -167,8 +168,9 @@ func (s *Server) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
-	wg.Add(5)
+	wg.Add(6)
 	go func() { defer wg.Done(); s.Applier.Run(workCtx) }()
+	go func() { defer wg.Done(); s.inbox().Run(workCtx) }()
 	go func() { defer wg.Done(); s.CRM.Run(workCtx) }()
 	go func() { defer wg.Done(); s.Appointments.Run(workCtx) }()
 	go func() { defer wg.Done(); s.Broadcasts.Run(workCtx) }()
@@ -234,6 +236,11 @@ func (s *Server) confirmKeyword(ctx context.Context, workspaceID, numberID int64
 	if _, err := s.Outbound.Submit(ctx, outbound.Request{WorkspaceID: workspaceID, NumberID: numberID, To: waID, Type: "text", Text: text}); err != nil {
 		s.Log.Warn("keyword confirmation not sent", "action", action, "language", language, "err", err)
 	}
+}
+
+// inbox works conversations: here, the loop that wakes snoozed ones.
+func (s *Server) inbox() *inbox.Service {
+	return &inbox.Service{DB: s.DB, Hub: s.Hub, Clock: s.Clock, Log: s.Log}
 }
 
 // closeParts releases what NewServer built; safe on a partly built node.

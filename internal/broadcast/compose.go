@@ -62,25 +62,9 @@ func (s *Service) prepare(ctx context.Context, b domain.Broadcast) (*prepared, e
 	return p, nil
 }
 
-// vars are what parameter expressions may name: {{name}}, {{first_name}},
-// {{phone}}, any attribute ({{city}}), or the same under "contact.".
+// vars are what parameter expressions may name about the contact.
 func vars(c store.AudienceContact) map[string]map[string]string {
-	contact := map[string]string{"name": c.Name, "first_name": firstName(c.Name), "phone": c.Phone, "wa_id": c.WaID}
-	for k, v := range c.Attributes {
-		if _, taken := contact[k]; !taken {
-			contact[k] = v
-		}
-	}
-	out := map[string]map[string]string{"contact": contact, "attributes": c.Attributes}
-	for k, v := range contact {
-		out[k] = map[string]string{"": v}
-	}
-	return out
-}
-
-func firstName(name string) string {
-	f, _, _ := strings.Cut(strings.TrimSpace(name), " ")
-	return f
+	return templates.ContactVars(c.Name, c.Phone, c.WaID, c.Attributes)
 }
 
 // verdict is what the rules say about one recipient now.

@@ -34,6 +34,12 @@ type Conversation struct {
 	FreeEntryPointExpiresAt time.Time
 	CreatedAt               time.Time
 	UpdatedAt               time.Time
+	// The team's work on it (see inbox.go): status, the end of a snooze,
+	// and who has it (0: nobody).
+	Status       ConvStatus
+	SnoozeUntil  time.Time
+	AssigneeID   int64
+	AssigneeName string
 }
 
 // WindowOpen reports whether free-form messages may be sent at now.

@@ -9,6 +9,13 @@ const (
 	EventNumberUpdated = "number.updated"
 	// EventBroadcastUpdated: a broadcast's status or counts moved.
 	EventBroadcastUpdated = "broadcast.updated"
+	// EventNoteCreated: an internal note was added; Data is the note, with
+	// its mentions, so mentioned members can be told. Notes never reach
+	// the customer. EventNoteUpdated carries the edited note;
+	// EventNoteDeleted {"id","conversation_id"}.
+	EventNoteCreated = "note.created"
+	EventNoteUpdated = "note.updated"
+	EventNoteDeleted = "note.deleted"
 )
 
 // NumberUpdate is the realtime payload of EventNumberUpdated: the number

@@ -30,6 +30,7 @@ type keywordEvent struct {
 type afterCommit struct {
 	tiers    map[string]string // portfolio id → tier; the last one wins
 	keywords []keywordEvent
+	assign   []assignment // conversations for the round-robin (inbox.go)
 }
 
 func (c *afterCommit) setTier(portfolio, tier string) {
@@ -51,6 +52,7 @@ func (a *Applier) committed(ctx context.Context, ac *applyCtx) {
 		return
 	}
 	a.publish(ctx, ac.out)
+	a.autoAssign(ctx, ac.after.assign)
 	for portfolio, tier := range ac.after.tiers {
 		if err := a.db.SetPortfolioTier(ctx, portfolio, tier); err != nil {
 			a.log.Error("setting portfolio tier", "portfolio", portfolio, "tier", tier, "err", err)

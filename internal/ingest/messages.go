@@ -66,10 +66,11 @@ func (a *Applier) applyInbound(ctx context.Context, ac *applyCtx, num domain.Num
 	if err != nil {
 		return err
 	}
-	convID, err := tx.EnsureConversation(ctx, num.WorkspaceID, num.ID, contact.ID)
+	prior, err := tx.EnsureConversationState(ctx, num.WorkspaceID, num.ID, contact.ID)
 	if err != nil {
 		return err
 	}
+	convID := prior.ID
 	ts := m.Time()
 	if ts.IsZero() {
 		ts = a.clock.Now()
@@ -100,6 +101,9 @@ func (a *Applier) applyInbound(ctx context.Context, ac *applyCtx, num domain.Num
 	var conv domain.Conversation
 	if opensWindow(m.Type) {
 		conv, err = tx.NoteInbound(ctx, convID, domain.Millis(ts), domain.Millis(domain.WindowExpiry(ts)), stored.Text, contact)
+		if err == nil {
+			err = a.inboundWork(ctx, ac, prior, conv, contact)
+		}
 	} else {
 		conv, err = tx.NoteOutbound(ctx, convID, domain.Millis(ts), stored.Text, contact)
 	}

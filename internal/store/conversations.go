@@ -9,18 +9,22 @@ import (
 )
 
 const convCols = `v.id, v.workspace_id, v.number_id, v.contact_id, v.last_message_at, v.last_inbound_at, v.window_expires_at, v.last_message_text, v.unread_count, v.created_at, v.updated_at, v.fep_expires_at,
+	v.status, v.snooze_until, COALESCE(v.assignee_id, 0), COALESCE(u.name, ''),
 	c.id, c.workspace_id, c.wa_id, c.phone, c.name, c.created_at, c.updated_at`
 
-const convFrom = ` FROM conversations v JOIN contacts c ON c.id = v.contact_id `
+const convFrom = ` FROM conversations v JOIN contacts c ON c.id = v.contact_id LEFT JOIN users u ON u.id = v.assignee_id `
 
 func scanConversation(row interface{ Scan(...any) error }) (domain.Conversation, error) {
 	var v domain.Conversation
-	var lm, li, we, created, updated, fep, cc, cu int64
+	var lm, li, we, created, updated, fep, snooze, cc, cu int64
+	var status string
 	c := &v.Contact
 	err := row.Scan(&v.ID, &v.WorkspaceID, &v.NumberID, &v.ContactID, &lm, &li, &we, &v.LastMessageText, &v.UnreadCount, &created, &updated, &fep,
+		&status, &snooze, &v.AssigneeID, &v.AssigneeName,
 		&c.ID, &c.WorkspaceID, &c.WaID, &c.Phone, &c.Name, &cc, &cu)
 	v.LastMessageAt, v.LastInboundAt, v.WindowExpiresAt = domain.FromMillis(lm), domain.FromMillis(li), domain.FromMillis(we)
 	v.CreatedAt, v.UpdatedAt, v.FreeEntryPointExpiresAt = domain.FromMillis(created), domain.FromMillis(updated), domain.FromMillis(fep)
+	v.Status, v.SnoozeUntil = domain.ConvStatus(status), domain.FromMillis(snooze)
 	c.CreatedAt, c.UpdatedAt = domain.FromMillis(cc), domain.FromMillis(cu)
 	return v, notFound(err)
 }
@@ -28,30 +32,58 @@ func scanConversation(row interface{ Scan(...any) error }) (domain.Conversation,
 // EnsureConversation returns the id of the conversation between a number
 // and a contact, creating it on first contact.
 func (tx *Tx) EnsureConversation(ctx context.Context, workspaceID, numberID, contactID int64) (int64, error) {
-	var id int64
-	err := tx.queryRow(ctx, qConversationID, numberID, contactID).Scan(&id)
-	if err == nil || !errors.Is(err, sql.ErrNoRows) {
-		return id, err // the usual case: a read, not a write
-	}
-	err = tx.queryRow(ctx, qEnsureConversation, workspaceID, numberID, contactID, tx.now).Scan(&id)
-	return id, err
+	st, err := tx.EnsureConversationState(ctx, workspaceID, numberID, contactID)
+	return st.ID, err
 }
 
-var qConversationID = hot(`SELECT id FROM conversations WHERE number_id = $1 AND contact_id = $2`)
+// ConversationState is what a conversation was before a message lands in
+// it: enough for the applier to tell a first message or a reopening.
+type ConversationState struct {
+	ID            int64
+	Status        domain.ConvStatus
+	AssigneeID    int64
+	LastInboundAt int64 // unix ms; 0 before the customer's first message
+}
+
+// EnsureConversationState is EnsureConversation with the conversation's
+// state, read in the same statement.
+func (tx *Tx) EnsureConversationState(ctx context.Context, workspaceID, numberID, contactID int64) (ConversationState, error) {
+	var st ConversationState
+	scan := func(row *sql.Row) error {
+		var status string
+		err := row.Scan(&st.ID, &status, &st.AssigneeID, &st.LastInboundAt)
+		st.Status = domain.ConvStatus(status)
+		return err
+	}
+	err := scan(tx.queryRow(ctx, qConversationState, numberID, contactID))
+	if err == nil || !errors.Is(err, sql.ErrNoRows) {
+		return st, err // the usual case: a read, not a write
+	}
+	return st, scan(tx.queryRow(ctx, qEnsureConversation, workspaceID, numberID, contactID, tx.now))
+}
+
+const convStateCols = `id, status, COALESCE(assignee_id, 0), last_inbound_at`
+
+var qConversationState = hot(`SELECT ` + convStateCols + ` FROM conversations WHERE number_id = $1 AND contact_id = $2`)
 
 var qEnsureConversation = hot(`INSERT INTO conversations(workspace_id, number_id, contact_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
-		ON CONFLICT (number_id, contact_id) DO UPDATE SET number_id = excluded.number_id RETURNING id`)
+		ON CONFLICT (number_id, contact_id) DO UPDATE SET number_id = excluded.number_id RETURNING ` + convStateCols)
 
 // convOnlyCols are a conversation's own columns, for RETURNING (which
-// cannot join); the caller attaches the contact it already holds.
-const convOnlyCols = `id, workspace_id, number_id, contact_id, last_message_at, last_inbound_at, window_expires_at, last_message_text, unread_count, created_at, updated_at, fep_expires_at`
+// cannot join); the caller attaches the contact it already holds. The
+// assignee's name is a scalar subquery, which both engines allow there.
+const convOnlyCols = `id, workspace_id, number_id, contact_id, last_message_at, last_inbound_at, window_expires_at, last_message_text, unread_count, created_at, updated_at, fep_expires_at,
+	status, snooze_until, COALESCE(assignee_id, 0), COALESCE((SELECT name FROM users WHERE users.id = conversations.assignee_id), '')`
 
 func scanConversationWith(row interface{ Scan(...any) error }, contact domain.Contact) (domain.Conversation, error) {
 	var v domain.Conversation
-	var lm, li, we, created, updated, fep int64
-	err := row.Scan(&v.ID, &v.WorkspaceID, &v.NumberID, &v.ContactID, &lm, &li, &we, &v.LastMessageText, &v.UnreadCount, &created, &updated, &fep)
+	var lm, li, we, created, updated, fep, snooze int64
+	var status string
+	err := row.Scan(&v.ID, &v.WorkspaceID, &v.NumberID, &v.ContactID, &lm, &li, &we, &v.LastMessageText, &v.UnreadCount, &created, &updated, &fep,
+		&status, &snooze, &v.AssigneeID, &v.AssigneeName)
 	v.LastMessageAt, v.LastInboundAt, v.WindowExpiresAt = domain.FromMillis(lm), domain.FromMillis(li), domain.FromMillis(we)
 	v.CreatedAt, v.UpdatedAt, v.FreeEntryPointExpiresAt = domain.FromMillis(created), domain.FromMillis(updated), domain.FromMillis(fep)
+	v.Status, v.SnoozeUntil = domain.ConvStatus(status), domain.FromMillis(snooze)
 	v.Contact = contact
 	return v, notFound(err)
 }
@@ -66,9 +98,11 @@ func (db *DB) ConversationFor(ctx context.Context, workspaceID, numberID, contac
 }
 
 // NoteInbound records a customer message at ts: it refreshes the service
-// window to expires, bumps the unread count and the preview. Values only move
-// forward so replayed or out-of-order webhooks cannot shorten the window.
-// contact is the conversation's contact, attached to the result.
+// window to expires, bumps the unread count and the preview, and reopens a
+// snoozed or resolved conversation (the customer needs the team again).
+// Values only move forward so replayed or out-of-order webhooks cannot
+// shorten the window. contact is the conversation's contact, attached to
+// the result.
 func (tx *Tx) NoteInbound(ctx context.Context, convID, ts, expires int64, text string, contact domain.Contact) (domain.Conversation, error) {
 	return scanConversationWith(tx.queryRow(ctx, qNoteInbound, convID, ts, expires, clean(text), tx.now), contact)
 }
@@ -79,6 +113,8 @@ var qNoteInbound = hot(`UPDATE conversations SET
 		last_inbound_at = CASE WHEN $2 > last_inbound_at THEN $2 ELSE last_inbound_at END,
 		window_expires_at = CASE WHEN $3 > window_expires_at THEN $3 ELSE window_expires_at END,
 		unread_count = unread_count + 1,
+		status = CASE WHEN status IN ('snoozed', 'resolved') THEN 'open' ELSE status END,
+		snooze_until = CASE WHEN status IN ('snoozed', 'resolved') THEN 0 ELSE snooze_until END,
 		updated_at = $5
 		WHERE id = $1 RETURNING ` + convOnlyCols)
 
@@ -93,22 +129,11 @@ var qNoteOutbound = hot(`UPDATE conversations SET
 		updated_at = $4
 		WHERE id = $1 RETURNING ` + convOnlyCols)
 
-// ListConversations lists a workspace's conversations, most recent first.
+// ListConversations lists a workspace's conversations of every status,
+// most recent first.
 func (db *DB) ListConversations(ctx context.Context, workspaceID int64, limit int) ([]domain.Conversation, error) {
-	rows, err := db.R.QueryContext(ctx, `SELECT `+convCols+convFrom+`WHERE v.workspace_id = $1 ORDER BY v.last_message_at DESC, v.id DESC LIMIT $2`, workspaceID, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []domain.Conversation{}
-	for rows.Next() {
-		v, err := scanConversation(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	out, _, err := db.ListInbox(ctx, InboxFilter{WorkspaceID: workspaceID, Limit: limit})
+	return out, err
 }
 
 // ConversationByID finds a conversation of one workspace.

@@ -6,21 +6,40 @@ import (
 	"github.com/gohavi/gohavi/internal/domain"
 )
 
-// Settings are a workspace's choices about the rules.
+// Settings are a workspace's choices about the rules and the inbox.
 type Settings struct {
-	BlockMarketingOnRed bool // refuse MARKETING templates while a number's quality is RED
+	BlockMarketingOnRed bool              // refuse MARKETING templates while a number's quality is RED
+	AutoAssign          domain.AutoAssign // how new conversations find an assignee
+	AgentsSee           domain.AgentsSee  // which conversations agents see
 }
 
 // WorkspaceSettings reads a workspace's settings.
 func (db *DB) WorkspaceSettings(ctx context.Context, workspaceID int64) (Settings, error) {
 	var s Settings
-	err := db.R.QueryRowContext(ctx, `SELECT block_marketing_on_red FROM workspaces WHERE id = $1`, workspaceID).Scan(&s.BlockMarketingOnRed)
+	var auto, see string
+	err := db.R.QueryRowContext(ctx, `SELECT block_marketing_on_red, auto_assign, agents_see FROM workspaces WHERE id = $1`, workspaceID).Scan(&s.BlockMarketingOnRed, &auto, &see)
+	s.AutoAssign, s.AgentsSee = domain.AutoAssign(auto), domain.AgentsSee(see)
 	return s, notFound(err)
+}
+
+// AgentsSee reads only the visibility setting, which every inbox request
+// checks.
+func (db *DB) AgentsSee(ctx context.Context, workspaceID int64) (domain.AgentsSee, error) {
+	var see string
+	err := db.R.QueryRowContext(ctx, `SELECT agents_see FROM workspaces WHERE id = $1`, workspaceID).Scan(&see)
+	return domain.AgentsSee(see), notFound(err)
 }
 
 // SaveWorkspaceSettings stores a workspace's settings.
 func (db *DB) SaveWorkspaceSettings(ctx context.Context, workspaceID int64, s Settings) error {
-	res, err := db.W.ExecContext(ctx, `UPDATE workspaces SET block_marketing_on_red = $1 WHERE id = $2`, s.BlockMarketingOnRed, workspaceID)
+	if s.AutoAssign == "" {
+		s.AutoAssign = domain.AutoAssignOff
+	}
+	if s.AgentsSee == "" {
+		s.AgentsSee = domain.AgentsSeeAll
+	}
+	res, err := db.W.ExecContext(ctx, `UPDATE workspaces SET block_marketing_on_red = $1, auto_assign = $2, agents_see = $3 WHERE id = $4`,
+		s.BlockMarketingOnRed, string(s.AutoAssign), string(s.AgentsSee), workspaceID)
 	if err != nil {
 		return err
 	}

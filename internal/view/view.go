@@ -41,6 +41,24 @@ type Conversation struct {
 	// when none): every message to this customer is free until then.
 	FreeEntryPointUntil *string `json:"free_entry_point_until"`
 	CreatedAt           *string `json:"created_at"`
+	// Status is open, pending, snoozed or resolved; SnoozeUntil is set
+	// only while snoozed.
+	Status      string     `json:"status"`
+	SnoozeUntil *string    `json:"snooze_until"`
+	Assignee    *MemberRef `json:"assignee"`
+}
+
+// MemberRef names a workspace member inside another object.
+type MemberRef struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+func memberRef(id int64, name string) *MemberRef {
+	if id == 0 {
+		return nil
+	}
+	return &MemberRef{ID: id, Name: name}
 }
 
 // NewConversation renders c; now decides window_open.
@@ -56,6 +74,9 @@ func NewConversation(c domain.Conversation, now time.Time) Conversation {
 		UnreadCount:         c.UnreadCount,
 		FreeEntryPointUntil: Time(c.FreeEntryPointExpiresAt),
 		CreatedAt:           Time(c.CreatedAt),
+		Status:              string(c.Status),
+		SnoozeUntil:         Time(c.SnoozeUntil),
+		Assignee:            memberRef(c.AssigneeID, c.AssigneeName),
 	}
 }
 

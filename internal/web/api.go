@@ -28,36 +28,10 @@ func (s *server) me(w http.ResponseWriter, r *http.Request, p domain.Principal) 
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *server) listConversations(w http.ResponseWriter, r *http.Request, p domain.Principal) {
-	convs, err := s.DB.ListConversations(r.Context(), p.WorkspaceID, queryLimit(r, 50, 200))
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	now := s.Clock.Now()
-	out := dataList[view.Conversation]{Data: make([]view.Conversation, 0, len(convs))}
-	for _, c := range convs {
-		out.Data = append(out.Data, view.NewConversation(c, now))
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-func (s *server) getConversation(w http.ResponseWriter, r *http.Request, p domain.Principal) {
-	id, err := pathID(r)
-	if err == nil {
-		var c domain.Conversation
-		if c, err = s.DB.ConversationByID(r.Context(), p.WorkspaceID, id); err == nil {
-			writeJSON(w, http.StatusOK, view.NewConversation(c, s.Clock.Now()))
-			return
-		}
-	}
-	writeError(w, r, err)
-}
-
 func (s *server) listMessages(w http.ResponseWriter, r *http.Request, p domain.Principal) {
 	id, err := pathID(r)
 	if err == nil {
-		_, err = s.DB.ConversationByID(r.Context(), p.WorkspaceID, id)
+		_, err = s.inbox().Visible(r.Context(), p, id)
 	}
 	if err != nil {
 		writeError(w, r, err)
@@ -77,6 +51,9 @@ func (s *server) listMessages(w http.ResponseWriter, r *http.Request, p domain.P
 
 func (s *server) readConversation(w http.ResponseWriter, r *http.Request, p domain.Principal) {
 	id, err := pathID(r)
+	if err == nil {
+		_, err = s.inbox().Visible(r.Context(), p, id)
+	}
 	if err == nil {
 		err = s.Outbound.MarkConversationRead(r.Context(), p.WorkspaceID, id)
 	}
@@ -128,6 +105,9 @@ func parseSend(w http.ResponseWriter, r *http.Request, p domain.Principal) (outb
 
 func (s *server) sendMessage(w http.ResponseWriter, r *http.Request, p domain.Principal) {
 	or, err := parseSend(w, r, p)
+	if err == nil {
+		or.InTx, err = s.sendGuard(r.Context(), p)
+	}
 	if err != nil {
 		writeError(w, r, err)
 		return

@@ -66,6 +66,7 @@ func (s *server) api(h func(http.ResponseWriter, *http.Request, domain.Principal
 			writeError(w, r, err)
 			return
 		}
+		s.touch(r.Context(), p)
 		h(w, r, p)
 	}
 }

@@ -55,6 +55,7 @@ type Deps struct {
 type server struct {
 	Deps
 	tmpl *template.Template
+	seen presence // this node's throttle on last_seen_at writes
 }
 
 // New builds the handler tree.
@@ -98,7 +99,31 @@ func New(d Deps) (http.Handler, error) {
 	api("GET /api/v1/conversations", s.listConversations)
 	api("GET /api/v1/conversations/{id}", s.getConversation)
 	api("GET /api/v1/conversations/{id}/messages", s.listMessages)
+	api("GET /api/v1/search", s.search)
 	api("POST /api/v1/conversations/{id}/read", s.readConversation)
+	api("GET /api/v1/conversations/counts", s.conversationCounts)
+	api("POST /api/v1/conversations/{id}/assign", s.assignConversation)
+	api("POST /api/v1/conversations/{id}/status", s.setConversationStatus)
+	api("GET /api/v1/conversations/{id}/activity", s.conversationActivity)
+	api("GET /api/v1/members", s.listMembers)
+	api("GET /api/v1/conversations/{id}/notes", s.listNotes)
+	api("POST /api/v1/conversations/{id}/notes", s.createNote)
+	api("GET /api/v1/conversations/{id}/timeline", s.timeline)
+	api("PUT /api/v1/notes/{id}", s.updateNote)
+	api("DELETE /api/v1/notes/{id}", s.deleteNote)
+	api("GET /api/v1/conversations/{id}/labels", s.getConversationLabels)
+	api("PUT /api/v1/conversations/{id}/labels", s.putConversationLabels)
+	api("POST /api/v1/conversations/{id}/labels/{name}", s.addConversationLabel)
+	api("DELETE /api/v1/conversations/{id}/labels/{name}", s.removeConversationLabel)
+	api("GET /api/v1/labels", s.listLabels)
+	api("POST /api/v1/labels", s.createLabel)
+	api("PUT /api/v1/labels/{name}", s.updateLabel)
+	api("DELETE /api/v1/labels/{name}", s.deleteLabel)
+	api("GET /api/v1/canned", s.listCanned)
+	api("POST /api/v1/canned", s.createCanned)
+	api("PUT /api/v1/canned/{id}", s.updateCanned)
+	api("DELETE /api/v1/canned/{id}", s.deleteCanned)
+	api("POST /api/v1/conversations/{id}/canned/{shortcut}/render", s.renderCanned)
 	api("POST /api/v1/messages", s.sendMessage)
 	api("POST /api/v1/policy/check", s.checkPolicy)
 	api("GET /api/v1/compliance", s.compliance)
@@ -124,7 +149,7 @@ func New(d Deps) (http.Handler, error) {
 	api("POST /api/v1/whatsapp/numbers/{id}/profile/photo", s.postProfilePhoto)
 	api("GET /api/v1/whatsapp/numbers/{id}/green-tick", s.getGreenTick)
 	api("POST /api/v1/whatsapp/numbers/{id}/green-tick", s.postGreenTick)
-	api("GET /api/v1/events", s.events)
+	api("GET /api/v1/events", s.present(s.events))
 	api("GET /api/v1/templates", s.listTemplates)
 	api("POST /api/v1/templates", s.createTemplate)
 	api("POST /api/v1/templates/lint", s.lintTemplate)

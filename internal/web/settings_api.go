@@ -8,7 +8,13 @@ import (
 )
 
 type settingsView struct {
-	BlockMarketingOnRed bool `json:"block_marketing_on_red"`
+	BlockMarketingOnRed bool   `json:"block_marketing_on_red"`
+	AutoAssign          string `json:"auto_assign"` // off | round_robin
+	AgentsSee           string `json:"agents_see"`  // all | own_and_unassigned
+}
+
+func newSettingsView(st store.Settings) settingsView {
+	return settingsView{BlockMarketingOnRed: st.BlockMarketingOnRed, AutoAssign: string(st.AutoAssign), AgentsSee: string(st.AgentsSee)}
 }
 
 func (s *server) getSettings(w http.ResponseWriter, r *http.Request, p domain.Principal) {
@@ -17,21 +23,37 @@ func (s *server) getSettings(w http.ResponseWriter, r *http.Request, p domain.Pr
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, settingsView{BlockMarketingOnRed: st.BlockMarketingOnRed})
+	writeJSON(w, http.StatusOK, newSettingsView(st))
 }
 
-// putSettings replaces the workspace's settings (owners and admins).
+// putSettings changes the workspace's settings (owners and admins). A
+// field left out keeps its value, so a client that predates a setting
+// does not reset it.
 func (s *server) putSettings(w http.ResponseWriter, r *http.Request, p domain.Principal) {
 	if err := requireManager(p); err != nil {
 		writeError(w, r, err)
 		return
 	}
-	var v settingsView
+	cur, err := s.DB.WorkspaceSettings(r.Context(), p.WorkspaceID)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	v := newSettingsView(cur)
 	if err := decodeJSON(w, r, &v); err != nil {
 		writeError(w, r, err)
 		return
 	}
-	if err := s.DB.SaveWorkspaceSettings(r.Context(), p.WorkspaceID, store.Settings{BlockMarketingOnRed: v.BlockMarketingOnRed}); err != nil {
+	st := store.Settings{BlockMarketingOnRed: v.BlockMarketingOnRed, AutoAssign: domain.AutoAssign(v.AutoAssign), AgentsSee: domain.AgentsSee(v.AgentsSee)}
+	if !st.AutoAssign.Valid() {
+		writeError(w, r, domain.Errorf(domain.CodeInvalidArgument, `Use "off" or "round_robin".`, "unknown auto_assign %q", v.AutoAssign))
+		return
+	}
+	if !st.AgentsSee.Valid() {
+		writeError(w, r, domain.Errorf(domain.CodeInvalidArgument, `Use "all" or "own_and_unassigned".`, "unknown agents_see %q", v.AgentsSee))
+		return
+	}
+	if err := s.DB.SaveWorkspaceSettings(r.Context(), p.WorkspaceID, st); err != nil {
 		writeError(w, r, err)
 		return
 	}
