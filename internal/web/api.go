@@ -29,10 +29,7 @@ func (s *server) me(w http.ResponseWriter, r *http.Request, p domain.Principal) 
 }
 
 func (s *server) listMessages(w http.ResponseWriter, r *http.Request, p domain.Principal) {
-	id, err := pathID(r)
-	if err == nil {
-		_, err = s.inbox().Visible(r.Context(), p, id)
-	}
+	id, err := s.visibleID(r, p)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -50,10 +47,7 @@ func (s *server) listMessages(w http.ResponseWriter, r *http.Request, p domain.P
 }
 
 func (s *server) readConversation(w http.ResponseWriter, r *http.Request, p domain.Principal) {
-	id, err := pathID(r)
-	if err == nil {
-		_, err = s.inbox().Visible(r.Context(), p, id)
-	}
+	id, err := s.visibleID(r, p)
 	if err == nil {
 		err = s.Outbound.MarkConversationRead(r.Context(), p.WorkspaceID, id)
 	}

@@ -22,10 +22,7 @@ func (s *server) inbox() *inbox.Service {
 // visibleID reads the conversation id of the path and checks p may see
 // it (agents_see): one p may not see is not found.
 func (s *server) visibleID(r *http.Request, p domain.Principal) (int64, error) {
-	id, err := pathID(r)
-	if err == nil {
-		_, err = s.inbox().Visible(r.Context(), p, id)
-	}
+	id, err := s.visibleID(r, p)
 	return id, err
 }
 
@@ -219,10 +216,7 @@ func (s *server) setConversationStatus(w http.ResponseWriter, r *http.Request, p
 }
 
 func (s *server) conversationActivity(w http.ResponseWriter, r *http.Request, p domain.Principal) {
-	id, err := pathID(r)
-	if err == nil {
-		_, err = s.inbox().Visible(r.Context(), p, id)
-	}
+	id, err := s.visibleID(r, p)
 	if err != nil {
 		writeError(w, r, err)
 		return
