@@ -22,7 +22,10 @@ func (s *server) inbox() *inbox.Service {
 // visibleID reads the conversation id of the path and checks p may see
 // it (agents_see): one p may not see is not found.
 func (s *server) visibleID(r *http.Request, p domain.Principal) (int64, error) {
-	id, err := s.visibleID(r, p)
+	id, err := pathID(r)
+	if err == nil {
+		_, err = s.inbox().Visible(r.Context(), p, id)
+	}
 	return id, err
 }
 
