@@ -46,6 +46,9 @@ type Conversation struct {
 	Status      string     `json:"status"`
 	SnoozeUntil *string    `json:"snooze_until"`
 	Assignee    *MemberRef `json:"assignee"`
+	// Labels are filled where the list and the conversation are read;
+	// events leave them out, so a client keeps the labels it holds.
+	Labels *[]string `json:"labels,omitempty"`
 }
 
 // MemberRef names a workspace member inside another object.

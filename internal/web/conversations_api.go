@@ -127,10 +127,22 @@ func (s *server) listConversations(w http.ResponseWriter, r *http.Request, p dom
 		writeError(w, r, err)
 		return
 	}
+	ids := make([]int64, len(convs))
+	for i, c := range convs {
+		ids[i] = c.ID
+	}
+	labels, err := s.DB.LabelsOfConversations(r.Context(), p.WorkspaceID, ids)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
 	now := s.Clock.Now()
 	out := conversationPage{Data: make([]view.Conversation, 0, len(convs))}
 	for _, c := range convs {
-		out.Data = append(out.Data, view.NewConversation(c, now))
+		v := view.NewConversation(c, now)
+		ls := labels[c.ID]
+		v.Labels = &ls
+		out.Data = append(out.Data, v)
 	}
 	if !next.IsZero() {
 		n := next.String()
@@ -143,8 +155,15 @@ func (s *server) getConversation(w http.ResponseWriter, r *http.Request, p domai
 	id, err := pathID(r)
 	if err == nil {
 		var c domain.Conversation
+		var labels map[int64][]string
 		if c, err = s.inbox().Visible(r.Context(), p, id); err == nil {
-			writeJSON(w, http.StatusOK, view.NewConversation(c, s.Clock.Now()))
+			labels, err = s.DB.LabelsOfConversations(r.Context(), p.WorkspaceID, []int64{id})
+		}
+		if err == nil {
+			v := view.NewConversation(c, s.Clock.Now())
+			ls := labels[id]
+			v.Labels = &ls
+			writeJSON(w, http.StatusOK, v)
 			return
 		}
 	}

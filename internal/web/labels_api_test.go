@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/gohavi/gohavi/internal/domain"
@@ -63,6 +64,21 @@ func TestLabelsAPI(t *testing.T) {
 		})
 		if ev.Data != `{"id":`+itoa(conv)+`,"labels":["billing","vip"]}` {
 			t.Errorf("event data = %s", ev.Data)
+		}
+		// The conversation and the list show them.
+		var one struct {
+			Labels []string `json:"labels"`
+		}
+		n.call(t, http.MethodGet, fmt.Sprintf("/api/v1/conversations/%d", conv), nil, agent).want(t, http.StatusOK, &one)
+		var convs struct {
+			Data []struct {
+				ID     int64    `json:"id"`
+				Labels []string `json:"labels"`
+			} `json:"data"`
+		}
+		n.call(t, http.MethodGet, "/api/v1/conversations?label=vip", nil, agent).want(t, http.StatusOK, &convs)
+		if strings.Join(one.Labels, ",") != "billing,vip" || len(convs.Data) != 1 || convs.Data[0].ID != conv || strings.Join(convs.Data[0].Labels, ",") != "billing,vip" {
+			t.Errorf("labels in views: %v, list %+v", one.Labels, convs.Data)
 		}
 		e := n.call(t, http.MethodPut, labelsPath, map[string]any{"labels": []string{"vip", "unknown"}}, agent).wantError(t, http.StatusBadRequest, domain.CodeInvalidArgument)
 		if e.Remedy == "" {
