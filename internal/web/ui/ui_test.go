@@ -105,7 +105,7 @@ func TestScriptHooks(t *testing.T) {
 	contains(t, "inbox.js", string(b),
 		`"conversation"`, `"conv-name"`, `"conv-preview"`, `"conv-unread"`, `classList.toggle("active"`,
 		"message ${dir}", "dataset.direction", "dataset.status", `"text"`, "`ticks ticks-${m.status}`", `"error"`,
-		`new EventSource("/api/v1/events")`, `"message.created"`, `"message.updated"`, `"conversation.updated"`,
+		`new EventSource("/api/v1/events"`, `last_event_id`, `"message.created"`, `"message.updated"`, `"conversation.updated"`,
 		`"#c="`, "window_expires_at", `dataset.state = s`)
 }
 
@@ -210,5 +210,5 @@ func TestBroadcastsPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	contains(t, "broadcasts.js", string(b), `new EventSource("/api/v1/events")`, `"broadcast.updated"`, "throttled(", `"/api/v1/broadcasts"`)
+	contains(t, "broadcasts.js", string(b), `new EventSource("/api/v1/events"`, `last_event_id`, `"broadcast.updated"`, "throttled(", `"/api/v1/broadcasts"`)
 }
