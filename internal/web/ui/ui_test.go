@@ -210,5 +210,5 @@ func TestBroadcastsPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	contains(t, "broadcasts.js", string(b), `new EventSource("/api/v1/events"`, `last_event_id`, `"broadcast.updated"`, "throttled(", `"/api/v1/broadcasts"`)
+	contains(t, "broadcasts.js", string(b), `new EventSource("/api/v1/events")`, `"broadcast.updated"`, "throttled(", `"/api/v1/broadcasts"`)
 }
