@@ -79,6 +79,9 @@ func (s *server) events(w http.ResponseWriter, r *http.Request, p domain.Princip
 			return
 		case <-tick.C:
 			st.raw(": ping\n\n")
+			// An open inbox with nothing to click is still someone at
+			// their desk: the heartbeat keeps the member online.
+			s.touch(r.Context(), p)
 		case ev, ok := <-sub.C:
 			if !ok {
 				st.flush(rc)

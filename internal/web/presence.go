@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"net/http"
 	"sync"
 	"time"
 
@@ -27,31 +26,5 @@ func (s *server) touch(ctx context.Context, p domain.Principal) {
 	s.seen.last.Store(p.UserID, now)
 	if _, err := s.DB.TouchUser(ctx, p.UserID); err != nil && ctx.Err() == nil {
 		s.Log.Warn("recording presence failed", "user", p.UserID, "err", err)
-	}
-}
-
-// present keeps a member online while a long-lived request (the event
-// stream) stays open: an open inbox with nothing to click is still
-// someone at their desk.
-func (s *server) present(h func(http.ResponseWriter, *http.Request, domain.Principal)) func(http.ResponseWriter, *http.Request, domain.Principal) {
-	return func(w http.ResponseWriter, r *http.Request, p domain.Principal) {
-		if p.UserID != 0 {
-			ctx, cancel := context.WithCancel(r.Context())
-			defer cancel()
-			go func() {
-				// Ticks well inside the interval; touch skips the early ones.
-				t := time.NewTicker(domain.PresenceTouchEvery / 3)
-				defer t.Stop()
-				for {
-					select {
-					case <-ctx.Done():
-						return
-					case <-t.C:
-						s.touch(ctx, p)
-					}
-				}
-			}()
-		}
-		h(w, r, p)
 	}
 }

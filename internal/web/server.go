@@ -149,7 +149,7 @@ func New(d Deps) (http.Handler, error) {
 	api("POST /api/v1/whatsapp/numbers/{id}/profile/photo", s.postProfilePhoto)
 	api("GET /api/v1/whatsapp/numbers/{id}/green-tick", s.getGreenTick)
 	api("POST /api/v1/whatsapp/numbers/{id}/green-tick", s.postGreenTick)
-	api("GET /api/v1/events", s.present(s.events))
+	api("GET /api/v1/events", s.events)
 	api("GET /api/v1/templates", s.listTemplates)
 	api("POST /api/v1/templates", s.createTemplate)
 	api("POST /api/v1/templates/lint", s.lintTemplate)
