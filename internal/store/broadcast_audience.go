@@ -114,15 +114,3 @@ func collectConsent(rows *sql.Rows, err error) (map[int64][]domain.ConsentEvent,
 	}
 	return out, rows.Err()
 }
-
-// LabelConversation adds a label to a conversation of the workspace.
-func (db *DB) LabelConversation(ctx context.Context, workspaceID, conversationID int64, label string) error {
-	res, err := db.W.ExecContext(ctx, `INSERT INTO conversation_labels(workspace_id, conversation_id, label)
-		SELECT workspace_id, id, $3 FROM conversations WHERE workspace_id = $1 AND id = $2
-		ON CONFLICT (conversation_id, label) DO NOTHING`, workspaceID, conversationID, clean(label))
-	if err != nil {
-		return err
-	}
-	_, err = res.RowsAffected()
-	return err
-}

@@ -315,6 +315,9 @@ func TestListInboxFiltersAndPaging(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if _, err := db.CreateLabel(ctx, tm.ws.ID, "vip", ""); err != nil {
+			t.Fatal(err)
+		}
 		assignees := []int64{0, tm.ann.ID, tm.bob.ID}
 		var all []domain.Conversation
 		for i := range 60 {
@@ -336,7 +339,7 @@ func TestListInboxFiltersAndPaging(t *testing.T) {
 				t.Fatal(err)
 			}
 			if i%7 == 0 {
-				if err := db.LabelConversation(ctx, tm.ws.ID, c.ID, "vip"); err != nil {
+				if _, _, err := db.AddConversationLabel(ctx, tm.ws.ID, c.ID, "vip"); err != nil {
 					t.Fatal(err)
 				}
 			}
