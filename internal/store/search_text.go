@@ -47,10 +47,10 @@ func isWordRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r)
 }
 
-func parseSearch(q string) searchQuery {
-	var out searchQuery
-	rs := []rune(q)
-	for i := 0; i < len(rs) && len(out.terms) < maxSearchTerms; {
+// wordSpans are the [start, end) runs of word runes in rs.
+func wordSpans(rs []rune) [][2]int {
+	var out [][2]int
+	for i := 0; i < len(rs); {
 		if !isWordRune(rs[i]) {
 			i++
 			continue
@@ -59,8 +59,20 @@ func parseSearch(q string) searchQuery {
 		for j < len(rs) && isWordRune(rs[j]) {
 			j++
 		}
-		w := rs[i:j]
+		out = append(out, [2]int{i, j})
 		i = j
+	}
+	return out
+}
+
+func parseSearch(q string) searchQuery {
+	var out searchQuery
+	rs := []rune(q)
+	for _, sp := range wordSpans(rs) {
+		if len(out.terms) == maxSearchTerms {
+			break
+		}
+		w, j := rs[sp[0]:sp[1]], sp[1]
 		if !slices.ContainsFunc(w, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }) {
 			continue // marks alone fold to nothing, and '' is not a lexeme
 		}
@@ -178,15 +190,8 @@ func snippet(text string, terms []searchTerm) string {
 	}
 	var words []span
 	first := -1
-	for i := 0; i < len(rs); {
-		if !isWordRune(rs[i]) {
-			i++
-			continue
-		}
-		j := i
-		for j < len(rs) && isWordRune(rs[j]) {
-			j++
-		}
+	for _, sp := range wordSpans(rs) {
+		i, j := sp[0], sp[1]
 		w := fold(string(rs[i:j]))
 		hit := false
 		for _, t := range terms {
@@ -199,7 +204,6 @@ func snippet(text string, terms []searchTerm) string {
 			first = len(words)
 		}
 		words = append(words, span{i, j, hit})
-		i = j
 	}
 	start, end := 0, len(rs)
 	if len(rs) > snippetMaxRunes {
