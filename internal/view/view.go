@@ -104,11 +104,52 @@ type Message struct {
 	WAMID          string          `json:"wamid"`
 	Error          *MessageError   `json:"error"`
 	ReplyTo        string          `json:"reply_to,omitempty"`
-	SentBy         int64           `json:"sent_by,omitempty"`
-	Policy         json.RawMessage `json:"policy,omitempty"` // the decision that let it out
-	CreatedAt      *string         `json:"created_at"`
-	Timestamp      *string         `json:"timestamp"`
-	UpdatedAt      *string         `json:"updated_at"`
+	// Context is set on replies: the quoted message, resolved to ours
+	// when we hold it.
+	Context *MessageContext `json:"context,omitempty"`
+	// Media is the stored copy of an image, video, audio, document or
+	// sticker; nil for other types.
+	Media *Media `json:"media,omitempty"`
+	// Reactions are the current reactions on this message, one per
+	// reactor; filled where threads and single messages are read, and in
+	// the message.updated event a reaction publishes.
+	Reactions []Reaction      `json:"reactions,omitempty"`
+	SentBy    int64           `json:"sent_by,omitempty"`
+	Policy    json.RawMessage `json:"policy,omitempty"` // the decision that let it out
+	CreatedAt *string         `json:"created_at"`
+	Timestamp *string         `json:"timestamp"`
+	UpdatedAt *string         `json:"updated_at"`
+}
+
+// MessageContext is the message a reply quotes.
+type MessageContext struct {
+	MessageID string `json:"message_id"`          // the quoted wamid
+	ID        int64  `json:"id,omitempty"`        // our id for it, when we hold it
+	Text      string `json:"text,omitempty"`      // its text or summary, when we hold it
+	Forwarded bool   `json:"forwarded,omitempty"` // the customer forwarded this message
+}
+
+// Media is a message's attachment as GoHavi stores it. URL serves the
+// stored bytes to the same credentials as the API; it is empty until the
+// bytes are stored (Status "pending"), and Status is "failed" with Error
+// when Meta would not hand them over.
+type Media struct {
+	MimeType string `json:"mime_type"`
+	URL      string `json:"url"`
+	Filename string `json:"filename,omitempty"`
+	Size     int64  `json:"size,omitempty"`
+	Status   string `json:"status"` // pending, ready, failed
+	Error    string `json:"error,omitempty"`
+}
+
+// Reaction is one emoji on a message. From is the reactor's WhatsApp id:
+// the customer's wa_id, or the business number's for ours.
+type Reaction struct {
+	Emoji     string     `json:"emoji"`
+	From      string     `json:"from"`
+	Direction string     `json:"direction"`    // inbound (the customer) or outbound (us)
+	By        *MemberRef `json:"by,omitempty"` // the agent who reacted, for ours
+	At        *string    `json:"at"`
 }
 
 // Describer turns a Meta error code into a title and a remedy.

@@ -7,7 +7,6 @@ import (
 	"github.com/gohavi/gohavi/internal/domain"
 	"github.com/gohavi/gohavi/internal/outbound"
 	"github.com/gohavi/gohavi/internal/view"
-	"github.com/gohavi/gohavi/internal/whatsapp"
 )
 
 func (s *server) me(w http.ResponseWriter, r *http.Request, p domain.Principal) {
@@ -39,11 +38,12 @@ func (s *server) listMessages(w http.ResponseWriter, r *http.Request, p domain.P
 		writeError(w, r, err)
 		return
 	}
-	out := dataList[view.Message]{Data: make([]view.Message, 0, len(msgs))}
-	for _, m := range msgs {
-		out.Data = append(out.Data, view.NewMessage(m, whatsapp.Describe))
+	data, err := s.renderMessages(r.Context(), p.WorkspaceID, msgs)
+	if err != nil {
+		writeError(w, r, err)
+		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, dataList[view.Message]{Data: data})
 }
 
 func (s *server) readConversation(w http.ResponseWriter, r *http.Request, p domain.Principal) {
@@ -111,7 +111,12 @@ func (s *server) sendMessage(w http.ResponseWriter, r *http.Request, p domain.Pr
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, view.NewMessage(m, whatsapp.Describe))
+	out, err := s.renderMessage(r.Context(), m)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, out)
 }
 
 // checkPolicy answers what POST /messages would decide, sending nothing.
@@ -137,8 +142,11 @@ func (s *server) getMessage(w http.ResponseWriter, r *http.Request, p domain.Pri
 	if err == nil {
 		var m domain.Message
 		if m, err = s.DB.MessageByID(r.Context(), p.WorkspaceID, id); err == nil {
-			writeJSON(w, http.StatusOK, view.NewMessage(m, whatsapp.Describe))
-			return
+			var out view.Message
+			if out, err = s.renderMessage(r.Context(), m); err == nil {
+				writeJSON(w, http.StatusOK, out)
+				return
+			}
 		}
 	}
 	writeError(w, r, err)

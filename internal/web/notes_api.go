@@ -7,7 +7,6 @@ import (
 	"github.com/gohavi/gohavi/internal/domain"
 	"github.com/gohavi/gohavi/internal/store"
 	"github.com/gohavi/gohavi/internal/view"
-	"github.com/gohavi/gohavi/internal/whatsapp"
 )
 
 // Internal notes: remarks agents leave on a conversation for each other.
@@ -143,13 +142,25 @@ func (s *server) timeline(w http.ResponseWriter, r *http.Request, p domain.Princ
 		writeError(w, r, err)
 		return
 	}
+	var msgs []domain.Message
+	for _, it := range items {
+		if it.Message != nil {
+			msgs = append(msgs, *it.Message)
+		}
+	}
+	rendered, err := s.renderMessages(r.Context(), p.WorkspaceID, msgs)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
 	out := timelinePage{Data: make([]any, 0, len(items))}
 	for _, it := range items {
 		c := it.Cursor().String()
 		if it.Note != nil {
 			out.Data = append(out.Data, timelineNote{Kind: "note", Cursor: c, Note: view.NewNote(*it.Note)})
 		} else {
-			out.Data = append(out.Data, timelineMessage{Kind: "message", Cursor: c, Message: view.NewMessage(*it.Message, whatsapp.Describe)})
+			out.Data = append(out.Data, timelineMessage{Kind: "message", Cursor: c, Message: rendered[0]})
+			rendered = rendered[1:]
 		}
 	}
 	if more && len(items) > 0 {
