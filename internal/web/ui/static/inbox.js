@@ -1,104 +1,18 @@
-// inbox.js — the team inbox: conversation list, open thread, composer and
-// live updates over Server-Sent Events. All data is inserted as text
-// (textContent), never as HTML.
+// inbox.js — the team inbox's shell: conversation list, the open
+// conversation's header, routing and live updates over Server-Sent Events.
+// The thread (inbox-thread.js) and the composer (inbox-compose.js) are
+// their own modules. All data is inserted as text (textContent), never as HTML.
 
-// Import api.js with the same ?v= as this module so both are cached together.
-const api = await import("./api.js" + new URL(import.meta.url).search);
-const { createPicker } = await import("./picker.js" + new URL(import.meta.url).search);
+// Import every module with the same ?v= as this one so they are cached
+// together and share inbox-core.js's state.
+const v = new URL(import.meta.url).search;
+const api = await import("./api.js" + v);
+const { $, el, key, ms, visible, state, bus, toLogin, showError, displayName, phoneOf, fillAvatar, listTime, windowInfo, fmtLeft } =
+  await import("./inbox-core.js" + v);
+const { atBottom, scrollToBottom, clearThread, upsertMsg, layoutThread } = await import("./inbox-thread.js" + v);
+const { setWindow, focusComposer } = await import("./inbox-compose.js" + v);
 
-const $ = (id) => document.getElementById(id);
-const key = (v) => (v == null ? "" : String(v));
-const ms = (s) => (s ? Date.parse(s) || 0 : 0);
-const visible = () => document.visibilityState === "visible";
-
-function el(tag, cls, text) {
-  const n = document.createElement(tag);
-  if (cls) n.className = cls;
-  if (text != null) n.textContent = text;
-  return n;
-}
-
-const thread = $("thread"), input = $("composer-input"), sendBtn = $("composer-send");
 const BASE_TITLE = document.title;
-const RANK = { received: 0, queued: 10, sending: 20, held: 25, sent: 30, delivered: 40, failed: 50, read: 60 };
-const TICKS = {
-  queued: ["⏱", "Queued"], sending: ["⏱", "Sending"], sent: ["✓", "Sent"],
-  held: ["⏳", "Accepted; Meta is holding it while it checks the template's quality (usually under an hour)"],
-  delivered: ["✓✓", "Delivered"], read: ["✓✓", "Read"], failed: ["⚠", "Not delivered"],
-};
-
-const state = {
-  convs: new Map(),   // id → conversation
-  convEls: new Map(), // id → li
-  listLoaded: false,
-  openId: null,       // id of the open conversation
-  openSeq: 0,         // bumps on every switch; stale responses are dropped
-  msgs: new Map(),    // id → message of the open conversation
-  msgEls: new Map(),  // id → div.message
-  days: new Map(),    // day → separator element
-  drafts: new Map(),  // conversation id → unsent text
-};
-
-function toLogin(e) {
-  if (e && e.status === 401) { location.assign("/login"); return true; }
-  return false;
-}
-
-function showError(box, e, retry) {
-  box.replaceChildren(el("strong", null, e.message));
-  if (e.remedy) box.append(" ", el("span", "remedy", e.remedy));
-  if (retry) {
-    const b = el("button", "btn btn-link", "Retry");
-    b.type = "button";
-    b.addEventListener("click", retry);
-    box.append(" ", b);
-  }
-  box.hidden = false;
-}
-
-// ---- formatting ----
-
-function displayName(c) {
-  const ct = c.contact || {};
-  return ct.name || ct.phone || (ct.wa_id ? "+" + ct.wa_id : "Unknown contact");
-}
-function phoneOf(c) {
-  const ct = c.contact || {};
-  return ct.phone || (ct.wa_id ? "+" + ct.wa_id : "");
-}
-function fillAvatar(node, c) {
-  const name = (c.contact && c.contact.name) || "";
-  const initials = name.split(/\s+/).filter(Boolean).slice(0, 2).map((w) => [...w][0]).join("").toUpperCase();
-  node.textContent = initials || "#";
-  let h = 0;
-  for (const ch of key(c.contact && c.contact.wa_id) + key(c.id)) h = (h * 31 + ch.charCodeAt(0)) % 360;
-  node.style.setProperty("--hue", h);
-}
-const hhmm = (d) => d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-function listTime(s) {
-  if (!s) return "";
-  const d = new Date(s), now = new Date();
-  if (d.toDateString() === now.toDateString()) return hhmm(d);
-  if (now - d < 6 * 864e5) return d.toLocaleDateString([], { weekday: "short" });
-  return d.toLocaleDateString([], { day: "numeric", month: "short", year: d.getFullYear() === now.getFullYear() ? undefined : "numeric" });
-}
-function dayLabel(d) {
-  const today = new Date();
-  const yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
-  if (d.toDateString() === today.toDateString()) return "Today";
-  if (d.toDateString() === yesterday.toDateString()) return "Yesterday";
-  return d.toLocaleDateString([], { weekday: "long", day: "numeric", month: "long", year: "numeric" });
-}
-function windowInfo(c) {
-  const exp = ms(c.window_expires_at);
-  if (exp) return { open: exp > Date.now(), left: exp - Date.now() };
-  return { open: !!c.window_open, left: null };
-}
-function fmtLeft(left) {
-  const mins = Math.floor(left / 6e4), h = Math.floor(mins / 60), m = mins % 60;
-  if (h) return `${h}h ${m}m`;
-  return m ? `${m}m` : "less than a minute";
-}
 
 // ---- conversation list ----
 
@@ -223,8 +137,7 @@ function renderWindow(c) {
   box.textContent = !w.open ? "Window closed — only approved templates can be sent"
     : w.left == null ? "Window open" : `Window open · closes in ${fmtLeft(w.left)}`;
   box.title = c.window_expires_at ? `Service window ${w.open ? "closes" : "closed"} at ${new Date(c.window_expires_at).toLocaleString()}` : "The customer has not written yet";
-  $("composer-hint").hidden = w.open;
-  picker.setWindow(w.open);
+  setWindow(w.open);
 }
 
 function route() {
@@ -233,12 +146,8 @@ function route() {
   else closeConversation();
 }
 
-function saveDraft() {
-  if (state.openId) state.drafts.set(state.openId, input.value);
-}
-
 function closeConversation() {
-  saveDraft();
+  bus.emit("leaving");
   state.openId = null;
   state.openSeq++;
   $("conversation").hidden = true;
@@ -249,20 +158,16 @@ function closeConversation() {
 
 async function openConversation(id) {
   if (state.openId === id) return;
-  saveDraft();
+  bus.emit("leaving");
   state.openId = id;
   crmFor = null;
   $("conv-crm")?.replaceChildren();
   const seq = ++state.openSeq;
-  state.msgs.clear(); state.msgEls.clear(); state.days.clear();
-  thread.replaceChildren();
+  clearThread();
   $("thread-status").hidden = true;
-  $("composer-error").hidden = true;
-  picker.reset();
   $("no-selection").hidden = true;
   $("conversation").hidden = false;
-  input.value = state.drafts.get(id) || "";
-  autosize();
+  bus.emit("opened", id);
   document.body.classList.add("has-open");
   renderList();
   let c = state.convs.get(id);
@@ -284,7 +189,7 @@ async function openConversation(id) {
       return;
     }
   }
-  if (matchMedia("(min-width: 761px)").matches && !input.disabled) input.focus();
+  focusComposer();
   await loadThread(true);
   markOpenRead();
 }
@@ -319,122 +224,6 @@ function markOpenRead() {
   }, 150);
 }
 
-// ---- thread ----
-
-const atBottom = () => thread.scrollHeight - thread.scrollTop - thread.clientHeight < 48;
-const scrollToBottom = () => { thread.scrollTop = thread.scrollHeight; };
-const cmpMsg = (a, b) => ms(a.created_at || a.timestamp) - ms(b.created_at || b.timestamp) ||
-  (Number(a.id) - Number(b.id) || key(a.id).localeCompare(key(b.id)));
-
-// upsertMsg stores m (never moving a status backwards) and renders its
-// element; it reports whether the message is new to the thread.
-function upsertMsg(m) {
-  const id = key(m.id), old = state.msgs.get(id);
-  const cur = old ? { ...old, ...m } : m;
-  if (old && (RANK[old.status] ?? 0) > (RANK[m.status] ?? 0)) {
-    cur.status = old.status;
-    cur.error = old.error;
-  }
-  state.msgs.set(id, cur);
-  let node = state.msgEls.get(id);
-  if (!node) state.msgEls.set(id, (node = el("div")));
-  fillMsg(node, cur);
-  return !old;
-}
-
-function errorSummary(m) {
-  const e = m.error || {};
-  const title = e.title || "WhatsApp did not deliver this message";
-  return { title, detail: e.detail || "", remedy: e.remedy || "", code: e.code };
-}
-
-function fillMsg(node, m) {
-  const dir = m.direction === "outbound" ? "outbound" : "inbound";
-  node.className = `message ${dir}` + (m.type === "system" ? " system" : "");
-  node.dataset.id = key(m.id);
-  node.dataset.direction = dir;
-  node.dataset.status = m.status || "";
-  node.dataset.type = m.type || "text";
-  const bubble = el("div", "bubble");
-  if (m.reply_to) {
-    const quoted = [...state.msgs.values()].find((x) => x.wamid && x.wamid === m.reply_to);
-    bubble.append(el("div", "quote", quoted ? quoted.text : "Reply to an earlier message"));
-  }
-  if (m.type && m.type !== "text") {
-    bubble.append(el("span", "type-badge", m.type.replace(/_/g, " ")));
-  }
-  bubble.append(el("div", "text", m.text || `[${m.type || "message"}]`));
-  const meta = el("div", "meta");
-  const when = m.created_at || m.timestamp;
-  if (when) {
-    const t = el("time", null, hhmm(new Date(when)));
-    t.dateTime = when;
-    t.title = new Date(when).toLocaleString();
-    meta.append(t);
-  }
-  if (dir === "outbound") {
-    const [sym, label] = TICKS[m.status] || ["", m.status || ""];
-    const ticks = el("span", `ticks ticks-${m.status}`, sym);
-    const es = errorSummary(m);
-    ticks.title = m.status === "failed" ? [es.title, es.remedy].filter(Boolean).join(" — ") : label;
-    ticks.setAttribute("aria-label", ticks.title);
-    meta.append(ticks);
-  }
-  bubble.append(meta);
-  if (m.status === "failed") {
-    const es = errorSummary(m);
-    const box = el("div", "error");
-    box.title = [es.title, es.detail, es.remedy].filter(Boolean).join("\n");
-    box.append(el("strong", null, `⚠ ${es.title}${es.code ? ` (${es.code})` : ""}`));
-    if (es.remedy) box.append(el("span", "remedy", es.remedy));
-    bubble.append(box);
-  }
-  const why = decisionBox(m.policy);
-  if (why) bubble.append(why);
-  node.replaceChildren(bubble);
-}
-
-// decisionBox shows the rules decision recorded with an outbound message:
-// why it was allowed, and any warning it went out with.
-function decisionBox(p) {
-  if (!p || !p.allowed) return null;
-  const reasons = p.reasons || [];
-  const warnings = p.warnings || [];
-  if (!reasons.length && !warnings.length) return null;
-  const box = el("details", "decision" + (warnings.length ? " warned" : ""));
-  const label = warnings.length ? "⚠ Sent with a warning" : p.business_initiated ? "Why sent (business-initiated)" : "Why sent";
-  box.append(el("summary", null, label));
-  const list = el("ul");
-  for (const w of warnings) list.append(el("li", "warning", w));
-  for (const r of reasons) list.append(el("li", null, r));
-  box.append(list);
-  return box;
-}
-
-const emptyThread = el("div", "thread-empty", "No messages in this conversation yet.");
-
-// layoutThread puts messages in time order under day separators, moving only
-// the nodes that are out of place.
-function layoutThread() {
-  const want = [];
-  let lastDay = null;
-  for (const m of [...state.msgs.values()].sort(cmpMsg)) {
-    const d = new Date(m.created_at || m.timestamp || Date.now());
-    const day = d.toDateString();
-    if (day !== lastDay) {
-      lastDay = day;
-      if (!state.days.has(day)) state.days.set(day, el("div", "day-sep"));
-      const sep = state.days.get(day);
-      sep.replaceChildren(el("span", null, dayLabel(d)));
-      want.push(sep);
-    }
-    want.push(state.msgEls.get(key(m.id)));
-  }
-  if (!want.length) want.push(emptyThread);
-  want.forEach((n, i) => { if (thread.children[i] !== n) thread.insertBefore(n, thread.children[i] || null); });
-  while (thread.children.length > want.length) thread.lastElementChild.remove();
-}
-
 // applyToConversation keeps the list preview current before the server's
 // conversation.updated arrives.
 function applyToConversation(m) {
@@ -445,70 +234,6 @@ function applyToConversation(m) {
   renderList();
 }
 
-// ---- composer ----
-
-function autosize() {
-  input.style.height = "auto";
-  const border = input.offsetHeight - input.clientHeight;
-  input.style.height = input.offsetHeight ? Math.min(input.scrollHeight + border, 160) + "px" : "";
-}
-input.addEventListener("input", autosize);
-input.addEventListener("keydown", (e) => {
-  if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); }
-});
-$("composer").addEventListener("submit", (e) => { e.preventDefault(); send(); });
-
-let sending = false;
-async function send() {
-  const id = state.openId, c = state.convs.get(id), text = input.value.trim();
-  if (sending || !c || !text || input.disabled) return;
-  sending = true;
-  sendBtn.disabled = true;
-  sendBtn.textContent = "Sending…";
-  $("composer-error").hidden = true;
-  try {
-    const m = await api.sendText(c, text);
-    if (input.value.trim() === text) { input.value = ""; autosize(); }
-    state.drafts.delete(id);
-    showSent(id, m);
-  } catch (e) {
-    showSendError(id, e);
-  } finally {
-    sending = false;
-    sendBtn.disabled = input.disabled;
-    sendBtn.textContent = "Send";
-    if (state.openId === id && !input.disabled) input.focus();
-  }
-}
-
-// showSent puts a message just accepted by the API into the thread.
-function showSent(id, m) {
-  if (!m || m.id == null) return;
-  if (key(m.conversation_id ?? id) === state.openId) {
-    upsertMsg({ conversation_id: id, ...m });
-    layoutThread();
-    scrollToBottom();
-  }
-  applyToConversation({ conversation_id: id, ...m });
-}
-
-// showSendError shows a refusal (message and remedy) under the composer.
-function showSendError(id, e) {
-  if (!toLogin(e) && state.openId === id) showError($("composer-error"), e);
-  if (e.status === 422) {
-    api.getConversation(id).then((fresh) => onConversation(fresh)).catch(() => {});
-  }
-}
-
-const picker = createPicker({
-  api,
-  toLogin,
-  getConv: () => state.convs.get(state.openId),
-  onSent: (c, m) => showSent(key(c.id), m),
-  onError: (c, e) => showSendError(key(c.id), e),
-  clearError: () => { $("composer-error").hidden = true; },
-});
-
 $("back").addEventListener("click", () => {
   history.pushState(null, "", location.pathname + location.search);
   route();
@@ -516,13 +241,13 @@ $("back").addEventListener("click", () => {
 
 // ---- live updates ----
 
-function onMessage(m) {
+function onMessage(m, opts) {
   const cid = key(m.conversation_id);
   if (cid && cid === state.openId) {
     const bottom = atBottom();
     const isNew = upsertMsg(m);
     layoutThread();
-    if (isNew && bottom) scrollToBottom();
+    if ((isNew && bottom) || (opts && opts.scroll)) scrollToBottom();
     if (isNew && m.direction === "inbound") markOpenRead();
   }
   applyToConversation(m);
@@ -538,6 +263,9 @@ function onConversation(c) {
   }
   renderList();
 }
+
+bus.on("message", onMessage);
+bus.on("conversation", onConversation);
 
 function setLive(s) {
   const box = $("live-status");
