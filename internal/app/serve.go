@@ -20,6 +20,7 @@ import (
 	"github.com/gohavi/gohavi/internal/inbox"
 	"github.com/gohavi/gohavi/internal/ingest"
 	"github.com/gohavi/gohavi/internal/jobs"
+	"github.com/gohavi/gohavi/internal/media"
 	"github.com/gohavi/gohavi/internal/metrics"
 	"github.com/gohavi/gohavi/internal/numbers"
 	"github.com/gohavi/gohavi/internal/outbound"
@@ -123,11 +124,13 @@ func NewServer(ctx context.Context, b *Base) (_ *Server, err error) {
 	s.Outbound.Workers(workers)
 	river.AddWorker(workers, &templating.SyncWorker{S: s.Templating})
 	river.AddWorker(workers, &numbers.RefreshWorker{S: s.Numbers})
+	river.AddWorker(workers, &media.DownloadWorker{S: &media.Service{DB: b.DB, Graph: graph, Box: b.Box, Hub: s.Hub, Clock: b.Clock, Log: b.Log}})
 	periodic := []*river.PeriodicJob{templating.Periodic(), numbers.RefreshPeriodic()}
 	if s.Jobs, err = jobs.New(b.DB, jobs.Config{Workers: workers, Logger: b.Log, Periodic: periodic}); err != nil {
 		return nil, err
 	}
 	s.Outbound.Jobs = s.Jobs
+	s.Applier.MediaJobs = s.Jobs
 	s.CRM = s.crmEngine()
 	s.Appointments = s.appointmentsEngine()
 	if s.Broadcasts, err = s.broadcastService(graph); err != nil {
@@ -175,6 +178,7 @@ func (s *Server) Run(ctx context.Context) error {
 	go func() { defer wg.Done(); s.Appointments.Run(workCtx) }()
 	go func() { defer wg.Done(); s.Broadcasts.Run(workCtx) }()
 	go func() { defer wg.Done(); s.housekeeping(workCtx) }()
+	wg.Go(func() { s.scheduler().Run(workCtx) })
 	var err error
 	if err = s.Jobs.Start(workCtx); err != nil {
 		err = fmt.Errorf("start jobs: %w", err)

@@ -16,6 +16,15 @@ const (
 	EventNoteCreated = "note.created"
 	EventNoteUpdated = "note.updated"
 	EventNoteDeleted = "note.deleted"
+	// EventScheduledCreated: a message was scheduled to send later; Data
+	// is the scheduled message. EventScheduledUpdated: it was canceled,
+	// sent (with its message_id) or failed (with the error).
+	EventScheduledCreated = "scheduled.created"
+	EventScheduledUpdated = "scheduled.updated"
+	// EventPresenceUpdated: a member is viewing or typing in a
+	// conversation until a time (view.Presence); clients let it lapse
+	// then, so no "left" event is needed.
+	EventPresenceUpdated = "presence.updated"
 )
 
 // NumberUpdate is the realtime payload of EventNumberUpdated: the number

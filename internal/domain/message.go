@@ -76,4 +76,7 @@ type Message struct {
 	// ExpiresAt, when set, is the last moment the message may still be
 	// handed to Meta: a reminder is worthless once its meeting started.
 	ExpiresAt time.Time
+	Forwarded bool  // the customer forwarded it (inbound)
+	RetryOf   int64 // the failed message this one tries again
+	RetriedBy int64 // the message that tried this failed one again
 }

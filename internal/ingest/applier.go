@@ -57,6 +57,9 @@ type Applier struct {
 	// Keywords caches each workspace's keyword lists; whoever changes a
 	// workspace's lists on this node calls Keywords.Invalidate.
 	Keywords *Keywords
+	// MediaJobs, if set, enqueues the download of each customer's file in
+	// the transaction that applies its message (media.go).
+	MediaJobs JobInserter
 }
 
 // NewApplier builds an applier; call Run to start it.

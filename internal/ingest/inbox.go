@@ -25,10 +25,14 @@ func (a *Applier) inboundWork(ctx context.Context, ac *applyCtx, prior store.Con
 			return err
 		}
 	}
-	if conv.AssigneeID == 0 && (reopened || prior.LastInboundAt == 0) {
+	if conv.AssigneeID != 0 || !(reopened || prior.LastInboundAt == 0) {
+		return nil
+	}
+	on, err := ac.tx.RoundRobinOn(ctx, conv.WorkspaceID)
+	if on {
 		ac.after.assign = append(ac.after.assign, assignment{workspaceID: conv.WorkspaceID, convID: conv.ID})
 	}
-	return nil
+	return err
 }
 
 // autoAssign runs the round-robin for conversations a committed batch

@@ -82,11 +82,15 @@ func (a *Applier) applyInbound(ctx context.Context, ac *applyCtx, num domain.Num
 	msg := domain.Message{
 		WorkspaceID: num.WorkspaceID, ConversationID: convID, NumberID: num.ID, ContactID: contact.ID,
 		Direction: domain.Inbound, Type: m.Type, Text: m.FullText(), Payload: m.TypePayload(),
-		WAMID: m.ID, Status: domain.StatusReceived, ReplyTo: replyTo, Timestamp: ts,
+		WAMID: m.ID, Status: domain.StatusReceived, ReplyTo: replyTo, Timestamp: ts, Forwarded: forwarded(m),
 	}
 	stored, inserted, err := tx.InsertMessage(ctx, msg)
 	if err != nil || !inserted {
 		return err // a retried delivery changes nothing
+	}
+	file, err := a.recordMedia(ctx, ac, num, stored, m)
+	if err != nil {
+		return err
 	}
 	if err := a.inboundConsent(ctx, ac, num, contact, m); err != nil {
 		return err
@@ -110,9 +114,17 @@ func (a *Applier) applyInbound(ctx context.Context, ac *applyCtx, num domain.Num
 	if err != nil {
 		return err
 	}
+	mv, err := messageView(ctx, tx, stored)
+	if err != nil {
+		return err
+	}
+	mv.Media = file
 	ac.out = append(ac.out,
-		view.Event(num.WorkspaceID, domain.EventMessageCreated, view.NewMessage(stored, whatsapp.Describe)),
+		view.Event(num.WorkspaceID, domain.EventMessageCreated, mv),
 		view.Event(num.WorkspaceID, domain.EventConversationUpdated, view.NewConversation(conv, a.clock.Now())))
+	if m.Type == "reaction" {
+		return a.applyReaction(ctx, ac, stored, m)
+	}
 	return nil
 }
 
@@ -139,7 +151,7 @@ func (a *Applier) applyStatus(ctx context.Context, ac *applyCtx, num domain.Numb
 	if m, ok, err := tx.AdvanceStatusByWAMID(ctx, num.ID, s.ID, ch); err != nil || ok {
 		if ok {
 			ac.out = append(ac.out, view.Event(num.WorkspaceID, domain.EventMessageUpdated, view.NewMessage(m, whatsapp.Describe)))
-			return a.failedConsent(ctx, ac, m, s)
+			return a.settled(ctx, ac, m, s)
 		}
 		return err
 	}
@@ -166,5 +178,5 @@ func (a *Applier) applyStatus(ctx context.Context, ac *applyCtx, num domain.Numb
 		return err
 	}
 	ac.out = append(ac.out, view.Event(num.WorkspaceID, domain.EventMessageUpdated, view.NewMessage(updated, whatsapp.Describe)))
-	return a.failedConsent(ctx, ac, updated, s)
+	return a.settled(ctx, ac, updated, s)
 }

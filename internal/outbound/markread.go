@@ -62,6 +62,7 @@ func (w *MarkReadWorker) NextRetry(job *river.Job[MarkReadArgs]) time.Time {
 func (s *Service) Workers(ws *river.Workers) {
 	river.AddWorker(ws, &SendWorker{S: s})
 	river.AddWorker(ws, &MarkReadWorker{S: s})
+	river.AddWorker(ws, &TypingWorker{S: s})
 }
 
 // MarkConversationRead clears the conversation's unread count and tells

@@ -63,6 +63,7 @@ type Request struct {
 	Text        string          // body, for type text
 	Body        json.RawMessage // the object under Type, for other types
 	ReplyTo     string          // wamid to quote
+	ReplyToID   int64           // our message to quote, instead of ReplyTo (see resolveReplyTo)
 	SentBy      int64           // agent user id; 0 for API keys
 	Source      string          // who asks when not an agent or the API: "crm", "calendly", "broadcast"
 	// NotAfter, when set, is the last moment the message may be handed to
@@ -74,6 +75,11 @@ type Request struct {
 	// the same commit, so a crash can neither lose the send nor repeat it.
 	// An error rolls everything back.
 	InTx func(ctx context.Context, tx *store.Tx, msg domain.Message) error
+	// RetryOf is the failed message this send tries again (see Retry).
+	RetryOf int64
+	// Built says Body is a template object GoHavi built for an earlier
+	// attempt: its state is checked again, its values are not rebuilt.
+	Built bool
 }
 
 const maxTextLen = 4096
@@ -128,6 +134,7 @@ func validate(req *Request) error {
 		if len(req.Body) == 0 || req.Body[0] != '{' || !json.Valid(req.Body) {
 			return invalid("%q messages need a %q object", req.Type, req.Type)
 		}
+		return validateBody(req)
 	default:
 		return invalid("message type %q is not supported", req.Type)
 	}

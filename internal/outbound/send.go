@@ -176,7 +176,11 @@ func (s *Service) Deliver(ctx context.Context, id int64, last bool) error {
 	if err != nil {
 		return s.finish(ctx, m.ID, store.StatusChange{Status: domain.StatusFailed, ErrorTitle: "Cannot decrypt the number's access token", ErrorDetail: "GOHAVI_SECRET_KEY differs from the key the token was stored with; reconnect the number."})
 	}
-	res, err := s.Graph.Send(ctx, token, num.PhoneNumberID, Outgoing(m, contact))
+	out, err := s.outgoing(ctx, token, num, m, contact)
+	if err != nil {
+		return s.mediaFailed(ctx, m.ID, err, last)
+	}
+	res, err := s.Graph.Send(ctx, token, num.PhoneNumberID, out)
 	switch {
 	case err == nil:
 		st := domain.StatusSent
@@ -218,9 +222,13 @@ func Failure(err error) store.StatusChange {
 func (s *Service) finish(ctx context.Context, id int64, ch store.StatusChange) error {
 	var m domain.Message
 	var changed bool
+	var reacted *domain.Event
 	err := s.DB.WithTx(ctx, func(tx *store.Tx) error {
 		var err error
-		m, changed, err = tx.UpdateMessageStatus(ctx, id, ch)
+		if m, changed, err = tx.UpdateMessageStatus(ctx, id, ch); err != nil || !changed {
+			return err
+		}
+		reacted, err = ingest.OwnReactionSettled(ctx, tx, m)
 		return err
 	})
 	if err != nil {
@@ -228,6 +236,9 @@ func (s *Service) finish(ctx context.Context, id int64, ch store.StatusChange) e
 	}
 	if changed {
 		s.publish(ctx, view.Event(m.WorkspaceID, domain.EventMessageUpdated, view.NewMessage(m, whatsapp.Describe)))
+	}
+	if reacted != nil {
+		s.publish(ctx, *reacted)
 	}
 	return nil
 }

@@ -129,7 +129,13 @@ type target struct {
 // decide validates req and asks policy, loading the facts in one place.
 // Submit and Check share it, so a check answers exactly what a send would.
 func (s *Service) decide(ctx context.Context, req *Request) (policy.Decision, target, error) {
+	if err := s.resolveReplyTo(ctx, req); err != nil {
+		return policy.Decision{}, target{}, err
+	}
 	if err := validate(req); err != nil {
+		return policy.Decision{}, target{}, err
+	}
+	if err := s.checkMedia(ctx, req); err != nil {
 		return policy.Decision{}, target{}, err
 	}
 	waID, err := NormalizeRecipient(req.To)
@@ -147,7 +153,7 @@ func (s *Service) decide(ctx context.Context, req *Request) (policy.Decision, ta
 	preq := policy.Request{Type: req.Type}
 	if req.Type == "template" {
 		var send json.RawMessage
-		if preq.Template, send, err = s.templateFacts(ctx, num, req.Body); err != nil {
+		if preq.Template, send, err = s.templateFacts(ctx, num, req.Body, req.Built); err != nil {
 			return policy.Decision{}, target{}, err
 		}
 		if send != nil {
@@ -192,6 +198,7 @@ func (s *Service) Submit(ctx context.Context, req Request) (domain.Message, erro
 			WorkspaceID: req.WorkspaceID, ConversationID: convID, NumberID: num.ID, ContactID: contact.ID,
 			Direction: domain.Outbound, Type: req.Type, Text: summary(req), Payload: req.Body,
 			Status: domain.StatusQueued, ReplyTo: req.ReplyTo, SentBy: req.SentBy, Policy: DecisionJSON(d), ExpiresAt: req.NotAfter,
+			RetryOf: req.RetryOf,
 		}
 		if req.Type == "text" {
 			m.Payload = nil
@@ -208,6 +215,9 @@ func (s *Service) Submit(ctx context.Context, req Request) (domain.Message, erro
 			}
 		}
 		if msg, _, err = tx.InsertMessage(ctx, m); err != nil {
+			return err
+		}
+		if err := linkMedia(ctx, tx, msg); err != nil {
 			return err
 		}
 		if conv, err = tx.NoteOutbound(ctx, convID, tx.Now(), msg.Text, contact); err != nil {

@@ -50,10 +50,13 @@ func parseTemplateRequest(body json.RawMessage) (templateRequest, error) {
 // and checks the send's values against it. It returns the policy's view of
 // the template (nil when GoHavi does not know it) and, when the values
 // fit, Meta's template object to send.
-func (s *Service) templateFacts(ctx context.Context, num domain.Number, body json.RawMessage) (*policy.Template, json.RawMessage, error) {
+func (s *Service) templateFacts(ctx context.Context, num domain.Number, body json.RawMessage, built bool) (*policy.Template, json.RawMessage, error) {
 	r, err := parseTemplateRequest(body)
 	if err != nil {
 		return nil, nil, err
+	}
+	if built {
+		return s.builtTemplateFacts(ctx, num, r)
 	}
 	stored, err := s.DB.TemplateByName(ctx, num.WorkspaceID, num.WABAID, r.Name, r.language())
 	if domain.IsNotFound(err) {

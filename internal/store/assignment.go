@@ -202,3 +202,13 @@ func checkWith(check func(domain.Conversation) error, c domain.Conversation) err
 	}
 	return check(c)
 }
+
+// RoundRobinOn reports whether the workspace gives new conversations out
+// by round-robin. The applier asks inside the message's transaction, so a
+// conversation is offered only if it started while the setting was on,
+// however late the offer runs after commit.
+func (tx *Tx) RoundRobinOn(ctx context.Context, workspaceID int64) (bool, error) {
+	var mode string
+	err := tx.tx.QueryRowContext(ctx, `SELECT auto_assign FROM workspaces WHERE id = $1`, workspaceID).Scan(&mode)
+	return domain.AutoAssign(mode) == domain.AutoAssignRoundRobin, notFound(err)
+}

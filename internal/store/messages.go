@@ -9,7 +9,7 @@ import (
 	"github.com/gohavi/gohavi/internal/domain"
 )
 
-const messageCols = `id, workspace_id, conversation_id, number_id, contact_id, direction, type, text, payload, wamid, status, error_code, error_title, error_detail, reply_to, sent_by, ts, created_at, updated_at, policy, expires_at`
+const messageCols = `id, workspace_id, conversation_id, number_id, contact_id, direction, type, text, payload, wamid, status, error_code, error_title, error_detail, reply_to, sent_by, ts, created_at, updated_at, policy, expires_at, forwarded, retry_of, retried_by`
 
 func scanMessage(row interface{ Scan(...any) error }) (domain.Message, error) {
 	var m domain.Message
@@ -17,8 +17,10 @@ func scanMessage(row interface{ Scan(...any) error }) (domain.Message, error) {
 	var wamid sql.NullString
 	var ts, created, updated, expires int64
 	var policy string
+	var forwarded int
 	err := row.Scan(&m.ID, &m.WorkspaceID, &m.ConversationID, &m.NumberID, &m.ContactID, &dir, &m.Type, &m.Text, &m.Payload, &wamid, &status,
-		&m.ErrorCode, &m.ErrorTitle, &m.ErrorDetail, &m.ReplyTo, &m.SentBy, &ts, &created, &updated, &policy, &expires)
+		&m.ErrorCode, &m.ErrorTitle, &m.ErrorDetail, &m.ReplyTo, &m.SentBy, &ts, &created, &updated, &policy, &expires, &forwarded, &m.RetryOf, &m.RetriedBy)
+	m.Forwarded = forwarded != 0
 	m.ExpiresAt = domain.FromMillis(expires)
 	if policy != "" {
 		m.Policy = []byte(policy)
@@ -48,7 +50,8 @@ func (tx *Tx) InsertMessage(ctx context.Context, m domain.Message) (out domain.M
 	}
 	out, err = scanMessage(tx.queryRow(ctx, qInsertMessage,
 		m.WorkspaceID, m.ConversationID, m.NumberID, m.ContactID, string(m.Direction), clean(m.Type), clean(m.Text), m.Payload, nullable(clean(m.WAMID)), string(m.Status), m.Status.Rank(),
-		m.ErrorCode, clean(m.ErrorTitle), clean(m.ErrorDetail), clean(m.ReplyTo), m.SentBy, ts, tx.now, string(m.Policy), domain.Millis(m.ExpiresAt)))
+		m.ErrorCode, clean(m.ErrorTitle), clean(m.ErrorDetail), clean(m.ReplyTo), m.SentBy, ts, tx.now, string(m.Policy), domain.Millis(m.ExpiresAt),
+		boolInt(m.Forwarded), m.RetryOf))
 	if domain.IsNotFound(err) {
 		return domain.Message{}, false, nil
 	}
@@ -56,8 +59,8 @@ func (tx *Tx) InsertMessage(ctx context.Context, m domain.Message) (out domain.M
 }
 
 var qInsertMessage = hot(`INSERT INTO messages(workspace_id, conversation_id, number_id, contact_id, direction, type, text, payload, wamid, status, status_rank,
-		error_code, error_title, error_detail, reply_to, sent_by, ts, created_at, updated_at, policy, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19, $20)
+		error_code, error_title, error_detail, reply_to, sent_by, ts, created_at, updated_at, policy, expires_at, forwarded, retry_of)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19, $20, $21, $22)
 		ON CONFLICT (number_id, wamid) WHERE wamid IS NOT NULL DO NOTHING
 		RETURNING ` + messageCols)
 

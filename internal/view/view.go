@@ -113,8 +113,12 @@ type Message struct {
 	// Reactions are the current reactions on this message, one per
 	// reactor; filled where threads and single messages are read, and in
 	// the message.updated event a reaction publishes.
-	Reactions []Reaction      `json:"reactions,omitempty"`
-	SentBy    int64           `json:"sent_by,omitempty"`
+	Reactions []Reaction `json:"reactions,omitempty"`
+	SentBy    int64      `json:"sent_by,omitempty"`
+	// RetryOf is the failed message this one tries again; RetriedBy, on
+	// a failed message, the message that tried it again.
+	RetryOf   int64           `json:"retry_of,omitempty"`
+	RetriedBy int64           `json:"retried_by,omitempty"`
 	Policy    json.RawMessage `json:"policy,omitempty"` // the decision that let it out
 	CreatedAt *string         `json:"created_at"`
 	Timestamp *string         `json:"timestamp"`
@@ -161,6 +165,7 @@ func NewMessage(m domain.Message, describe Describer) Message {
 		ID: m.ID, ConversationID: m.ConversationID, NumberID: m.NumberID,
 		Direction: string(m.Direction), Type: m.Type, Text: m.Text,
 		Status: string(m.Status), WAMID: m.WAMID, ReplyTo: m.ReplyTo, SentBy: m.SentBy,
+		RetryOf: m.RetryOf, RetriedBy: m.RetriedBy,
 		CreatedAt: Time(m.CreatedAt), Timestamp: Time(m.Timestamp), UpdatedAt: Time(m.UpdatedAt),
 	}
 	if json.Valid(m.Payload) {

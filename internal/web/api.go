@@ -70,6 +70,7 @@ type sendRequest struct {
 	Context *struct {
 		MessageID string `json:"message_id"`
 	} `json:"context"`
+	ReplyToID int64 `json:"reply_to_id"` // our id of the message to quote, instead of context
 }
 
 // parseSend reads a send request (the body of POST /messages and of
@@ -94,6 +95,7 @@ func parseSend(w http.ResponseWriter, r *http.Request, p domain.Principal) (outb
 	if req.Context != nil {
 		or.ReplyTo = req.Context.MessageID
 	}
+	or.ReplyToID = req.ReplyToID
 	return or, nil
 }
 
@@ -141,7 +143,7 @@ func (s *server) getMessage(w http.ResponseWriter, r *http.Request, p domain.Pri
 	id, err := pathID(r)
 	if err == nil {
 		var m domain.Message
-		if m, err = s.DB.MessageByID(r.Context(), p.WorkspaceID, id); err == nil {
+		if m, err = s.visibleMessage(r.Context(), p, id); err == nil {
 			var out view.Message
 			if out, err = s.renderMessage(r.Context(), m); err == nil {
 				writeJSON(w, http.StatusOK, out)

@@ -52,8 +52,27 @@ func domainMessage(err error) string {
 	return err.Error()
 }
 
-func (s *server) getContact(w http.ResponseWriter, r *http.Request, p domain.Principal) {
+// visibleContactID is the {id} of a contact route, or not found for an
+// agent limited to their own and unassigned conversations who has none
+// with this contact: the contact and its ledger follow its conversations.
+func (s *server) visibleContactID(r *http.Request, p domain.Principal) (int64, error) {
 	id, err := pathID(r)
+	if err != nil {
+		return 0, err
+	}
+	see, err := s.DB.AgentsSee(r.Context(), p.WorkspaceID)
+	if err != nil || !see.Restricted(p) {
+		return id, err
+	}
+	ok, err := s.DB.ContactSeenBy(r.Context(), p.WorkspaceID, id, p.UserID)
+	if err == nil && !ok {
+		err = domain.ErrNotFound
+	}
+	return id, err
+}
+
+func (s *server) getContact(w http.ResponseWriter, r *http.Request, p domain.Principal) {
+	id, err := s.visibleContactID(r, p)
 	if err == nil {
 		var c domain.Contact
 		if c, err = s.DB.ContactByID(r.Context(), p.WorkspaceID, id); err == nil {
@@ -93,7 +112,7 @@ func (s *server) actor(r *http.Request, p domain.Principal) (string, error) {
 }
 
 func (s *server) addConsent(w http.ResponseWriter, r *http.Request, p domain.Principal) {
-	id, err := pathID(r)
+	id, err := s.visibleContactID(r, p)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -123,7 +142,7 @@ func (s *server) addConsent(w http.ResponseWriter, r *http.Request, p domain.Pri
 }
 
 func (s *server) consentEvents(w http.ResponseWriter, r *http.Request, p domain.Principal) ([]domain.ConsentEvent, bool) {
-	id, err := pathID(r)
+	id, err := s.visibleContactID(r, p)
 	if err != nil {
 		writeError(w, r, err)
 		return nil, false

@@ -422,7 +422,7 @@ type crmRecordView struct {
 }
 
 func (s *server) contactCRM(w http.ResponseWriter, r *http.Request, p domain.Principal) {
-	id, err := pathID(r)
+	id, err := s.visibleContactID(r, p)
 	var recs []store.CRMRecord
 	if err == nil {
 		var c domain.Contact

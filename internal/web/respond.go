@@ -15,6 +15,7 @@ var statusByCode = map[domain.Code]int{
 	domain.CodeInvalidArgument: http.StatusBadRequest,
 	domain.CodeNotFound:        http.StatusNotFound,
 	domain.CodeConflict:        http.StatusConflict,
+	domain.CodeNotAssignee:     http.StatusConflict,
 	domain.CodeUnauthenticated: http.StatusUnauthorized,
 	domain.CodeForbidden:       http.StatusForbidden,
 	domain.CodeWindowClosed:    http.StatusUnprocessableEntity,

@@ -55,7 +55,8 @@ type Deps struct {
 type server struct {
 	Deps
 	tmpl *template.Template
-	seen presence // this node's throttle on last_seen_at writes
+	seen presence     // this node's throttle on last_seen_at writes
+	live livePresence // this node's throttle on presence.updated
 }
 
 // New builds the handler tree.
@@ -135,6 +136,11 @@ func New(d Deps) (http.Handler, error) {
 	api("PUT /api/v1/settings/keywords/builtin", s.setBuiltinKeyword)
 	api("PUT /api/v1/settings/keywords/replies", s.putKeywordReply)
 	api("GET /api/v1/messages/{id}", s.getMessage)
+	api("POST /api/v1/media", s.postMedia)
+	api("GET /api/v1/media/{id}", s.getMedia)
+	api("POST /api/v1/messages/{id}/reactions", s.reactToMessage)
+	api("POST /api/v1/messages/{id}/retry", s.retryMessage)
+	api("POST /api/v1/conversations/{id}/presence", s.postPresence)
 	api("GET /api/v1/whatsapp/numbers", s.listNumbers)
 	api("POST /api/v1/whatsapp/numbers", s.connectNumber)
 	api("GET /api/v1/whatsapp/signup/config", s.signupConfig)
@@ -164,6 +170,10 @@ func New(d Deps) (http.Handler, error) {
 	api("GET /api/v1/contacts/{id}/consent", s.listConsent)
 	api("GET /api/v1/contacts/{id}/consent.csv", s.consentCSV)
 	api("GET /api/v1/contacts/{id}/crm", s.contactCRM)
+	api("GET /api/v1/contacts/{id}/panel", s.contactPanel)
+	api("POST /api/v1/conversations/{id}/scheduled", s.createScheduled)
+	api("GET /api/v1/conversations/{id}/scheduled", s.listScheduled)
+	api("DELETE /api/v1/scheduled/{id}", s.cancelScheduled)
 	api("GET /api/v1/integrations", s.listIntegrations)
 	api("POST /api/v1/integrations/calendly", s.connectCalendly)
 	api("GET /api/v1/integrations/calendly", s.getCalendly)

@@ -212,7 +212,13 @@ func (c *Client) MarkRead(ctx context.Context, token, phoneNumberID, wamid strin
 	if err != nil {
 		return err
 	}
-	body, err := json.Marshal(map[string]string{"messaging_product": "whatsapp", "status": "read", "message_id": wamid})
+	return c.readCall(ctx, token, path, map[string]any{"messaging_product": "whatsapp", "status": "read", "message_id": wamid})
+}
+
+// readCall posts a mark-as-read body (§3.7), which Meta answers with
+// {"success": true}.
+func (c *Client) readCall(ctx context.Context, token, path string, msg map[string]any) error {
+	body, err := json.Marshal(msg)
 	if err != nil {
 		return err
 	}

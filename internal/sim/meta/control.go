@@ -49,7 +49,8 @@ func (s *Server) ctlSetWebhook(w http.ResponseWriter, r *http.Request) {
 
 // ctlInbound takes Meta's own inbound message shape plus phone_number_id
 // and name: {"phone_number_id","from","name","type","<type>":{…},
-// "context":{"id"},"timestamp","referral"}.
+// "context":{"id"},"timestamp","referral"}, and for media "data": the
+// file's bytes in base64 (its type in "<type>":{"mime_type"}).
 func (s *Server) ctlInbound(w http.ResponseWriter, r *http.Request) {
 	var raw map[string]json.RawMessage
 	if !simctl.Body(w, r, &raw) {
@@ -62,7 +63,7 @@ func (s *Server) ctlInbound(w http.ResponseWriter, r *http.Request) {
 	var ts json.Number
 	for k, dst := range map[string]any{
 		"phone_number_id": &in.PhoneNumberID, "from": &in.From, "name": &in.Name,
-		"type": &in.Type, "context": &ctx, "timestamp": &ts,
+		"type": &in.Type, "context": &ctx, "timestamp": &ts, "data": &in.Data,
 	} {
 		if v, ok := raw[k]; ok {
 			if err := json.Unmarshal(v, dst); err != nil {

@@ -10,6 +10,18 @@
 //	GET  /[vNN.N/]{phone_number_id}[?fields=a,b]   phone-number node (§8.1)
 //	POST /[vNN.N/]{phone_number_id}/messages       send (§3) or mark as read (§3.7)
 //
+//	POST   /[vNN.N/]{phone_number_id}/media  multipart: messaging_product=whatsapp, file (with its
+//	                                         Content-Type), type → {"id"}; §9.4 types and caps, else 131053
+//	GET    /[vNN.N/]{media_id}[?phone_number_id=] → {"messaging_product","url","mime_type","sha256",
+//	                                         "file_size","id"}; url valid 5 min (injected clock)
+//	GET    <url> = /_sim/lookaside/whatsapp_business/attachments/?mid=… with "Authorization: Bearer"
+//	                                         → the bytes; 404 without the token or once expired
+//	DELETE /[vNN.N/]{media_id}               → {"success":true}
+//
+// Uploads live 30 days, customers' media 7 (media.go). A media send by
+// "id" needs a live id of the sending number (else 131009) of the type's
+// kind (else 131053; documents take any kind).
+//
 //	POST   /[vNN.N/]{waba_id}/message_templates     create (§6.2) → {"id","status":"PENDING","category"}
 //	GET    /[vNN.N/]{waba_id}/message_templates?name=&status=&category=&language=&fields=&limit=&after=
 //	                                                → {"data":[…],"paging":{"cursors":{"before","after"},"next"}}
@@ -137,10 +149,13 @@
 //	POST /_sim/numbers   NumberSpec     → Number (webhook_url optional override)
 //	POST /_sim/webhook   {"url"}        → sets the default callback URL
 //	POST /_sim/inbound   {"phone_number_id","from","name","type","<type>":{…},
-//	                      "context":{"id"},"timestamp":"<unix s>","referral":{…}}
-//	                                    → {"id":"wamid…"}; "type":"call" with "call":{"status":
+//	                      "context":{"id"},"timestamp":"<unix s>","referral":{…},"data":"<base64>"}
+//	                                    → {"id":"wamid…"}; media types get a downloadable media id
+//	                                      with data's bytes (a small valid file when absent);
+//	                                      "type":"call" with "call":{"status":
 //	                                      "COMPLETED"|"FAILED","duration":s} sends "calls" webhooks
 //	                                      (connect, terminate) → {"id":"wacid…"}
+//	GET  /_sim/media/{id}               the file of a media id, for the phone page (no token)
 //	POST /_sim/read      {"phone_number_id","wamid"} or {"phone_number_id","wa_id"}
 //	                                    → {"success":true}
 //	GET  /_sim/sent?phone_number_id=&to= → [SentMessage], oldest first
@@ -200,7 +215,8 @@
 // each number's registration, PIN, register/deregister counts, reviews,
 // alternate callback, health, business profile and OBA request, WABA
 // subscriptions, business verification, tokens issued by the code
-// exchange, profile pictures, and a default webhook URL set at runtime
+// exchange, profile pictures, live Media API files (metadata in the file,
+// bytes in <path>.media/, written once each), and a default webhook URL set at runtime
 // (used only when Config.WebhookURL is empty). Not saved: the webhook
 // queue and delivery log, rate-limit buckets, faults, unexchanged signup
 // codes and unfinished upload sessions. A missing file is a

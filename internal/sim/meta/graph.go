@@ -28,7 +28,7 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	if len(segs) > 0 && versionRe.MatchString(segs[0]) {
 		segs = segs[1:]
 	}
-	if s.routeGraph(w, r, segs) {
+	if s.routeMedia(w, r, segs) || s.routeGraph(w, r, segs) {
 		return
 	}
 	method := strings.ToLower(r.Method)
@@ -100,6 +100,9 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request, ns *numberS
 		return
 	}
 	req, gerr := parseSend(body)
+	if gerr == nil {
+		gerr = s.checkSendMedia(ns, req)
+	}
 	if gerr != nil {
 		writeGraphError(w, gerr)
 		return
@@ -179,6 +182,7 @@ func (s *Server) accept(ns *numberState, req *sendRequest, waID string, body []b
 	if ttl := templateTTL(s.templates[req.templateID]); ttl > 0 {
 		m.expiresAt = now.Add(ttl)
 	}
+	badReaction := reactionFailure(ns, req, waID, now)
 	switch {
 	case fault != nil:
 		e := asyncError(fault.Code, fault.Details)
@@ -186,6 +190,8 @@ func (s *Server) accept(ns *numberState, req *sendRequest, waID string, body []b
 	case !windowOpen && req.typ != "template":
 		e := asyncError(131047, "")
 		m.failWith = &e
+	case badReaction != nil:
+		m.failWith = badReaction
 	default:
 		if e := s.templatePolicy(ns, req, waID, windowOpen, now); e != nil {
 			m.failWith = e

@@ -149,10 +149,11 @@ func TestSendValidation(t *testing.T) {
 
 func TestValidRichSends(t *testing.T) {
 	e := newEnv(t, Config{})
+	pdf, webp := e.uploadOK(t, "application/pdf", sampleMedia("application/pdf")), e.uploadOK(t, "image/webp", sampleMedia("image/webp"))
 	bodies := []string{
 		`{"messaging_product":"whatsapp","to":"16505551234","type":"image","image":{"link":"https://example.com/a.jpg","caption":"A"}}`,
-		`{"messaging_product":"whatsapp","to":"16505551234","type":"document","document":{"id":"123","filename":"x.pdf"}}`,
-		`{"messaging_product":"whatsapp","to":"16505551234","type":"sticker","sticker":{"id":"123"}}`,
+		`{"messaging_product":"whatsapp","to":"16505551234","type":"document","document":{"id":"` + pdf + `","filename":"x.pdf"}}`,
+		`{"messaging_product":"whatsapp","to":"16505551234","type":"sticker","sticker":{"id":"` + webp + `"}}`,
 		`{"messaging_product":"whatsapp","to":"16505551234","type":"location","location":{"latitude":37.44,"longitude":"-122.16","name":"Philz"}}`,
 		`{"messaging_product":"whatsapp","to":"16505551234","type":"contacts","contacts":[{"name":{"formatted_name":"Barbara J"}}]}`,
 		`{"messaging_product":"whatsapp","to":"16505551234","type":"interactive","interactive":{"type":"button","header":{"type":"image","image":{"id":"1"}},"body":{"text":"When?"},"footer":{"text":"f"},"action":{"buttons":[{"type":"reply","reply":{"id":"a","title":"Now"}},{"type":"reply","reply":{"id":"b","title":"Later"}}]}}}`,

@@ -24,6 +24,10 @@ type Inbound struct {
 	Context   string          // wamid the customer quotes or whose button they tapped
 	Referral  json.RawMessage // optional Click-to-WhatsApp referral object
 	Timestamp time.Time       // default: now
+	// Data is the file of a media message (image, video, audio, document,
+	// sticker), downloadable through the Media API under the generated
+	// id; nil gives a small valid file of the type's mime_type.
+	Data []byte
 }
 
 // ErrInvalidInbound wraps every validation error of Inject.
@@ -54,6 +58,10 @@ func (s *Server) Inject(ctx context.Context, in Inbound) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	var media *mediaItem
+	if mediaTypes[in.Type] {
+		media, content = s.prepareInboundMedia(in, content)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ns := s.numbers[in.PhoneNumberID]
@@ -75,6 +83,10 @@ func (s *Server) Inject(ctx context.Context, in Inbound) (string, error) {
 	s.names[key] = name
 	if content, err = completeContent(in.Type, content, from, name); err != nil {
 		return "", err
+	}
+	if media != nil {
+		media.Filename, _ = content.(map[string]any)["filename"].(string)
+		s.media[media.ID] = media
 	}
 	contextID := in.Context
 	if contextID == "" && (in.Type == "interactive" || in.Type == "button") {

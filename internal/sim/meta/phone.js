@@ -123,7 +123,16 @@
     switch (m.type) {
       case "text": box.append(el("div", "body", c.body)); break;
       case "image": case "video": case "audio": case "document": case "sticker":
-        box.append(el("div", "media", mediaLabel(m.type, c)));
+        if ((m.type === "image" || m.type === "sticker") && c.id) {
+          // The phone has the file: the simulator serves it by media id.
+          const img = document.createElement("img");
+          img.className = "media-img";
+          img.alt = mediaLabel(m.type, c);
+          img.src = "media/" + encodeURIComponent(c.id);
+          box.append(img);
+        } else {
+          box.append(el("div", "media", mediaLabel(m.type, c)));
+        }
         if (c.caption) box.append(el("div", "body", c.caption));
         break;
       case "location":

@@ -78,6 +78,8 @@ type Server struct {
 	codes      map[string]*authCode  // Embedded Signup codes (signup.go)
 	uploads    map[string]*upload    // Resumable Upload API sessions by "upload:…" id (uploads.go)
 	pictures   map[string]*picture   // business profile pictures by id (uploads.go)
+	media      map[string]*mediaItem // Media API files by media id (media.go)
+	mediaURLs  map[string]mediaURL   // download URLs handed out, by mid (media.go)
 	closed     bool
 	gen        uint64     // bumped on every change worth saving
 	persist    *persister // nil without StatePath
@@ -142,6 +144,8 @@ func New(cfg Config) *Server {
 		codes:      map[string]*authCode{},
 		uploads:    map[string]*upload{},
 		pictures:   map[string]*picture{},
+		media:      map[string]*mediaItem{},
+		mediaURLs:  map[string]mediaURL{},
 		sched:      newScheduler(),
 	}
 	if s.log == nil {
@@ -244,6 +248,8 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("POST /_sim/portfolio", s.ctlPortfolio)
 	m.HandleFunc("POST /_sim/preferences", s.ctlPreferences)
 	s.onboardingRoutes(m)
+	m.HandleFunc("GET "+lookasidePath, s.serveLookaside)
+	m.HandleFunc("GET /_sim/media/{id}", s.ctlMedia)
 	m.HandleFunc("GET /_sim/phone", s.servePhone)
 	m.HandleFunc("GET /_sim/phone.js", s.servePhoneJS)
 	m.HandleFunc("/_sim/", func(w http.ResponseWriter, r *http.Request) {

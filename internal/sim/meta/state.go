@@ -42,6 +42,10 @@ type stateFile struct {
 	Grants    map[string][]string   `json:"grants,omitempty"` // access token → ids it may act on
 	AppHealth *healthOverride       `json:"app_health,omitempty"`
 	Pictures  map[string]*picture   `json:"profile_pictures,omitempty"`
+
+	// Media API files: metadata only, the bytes are files beside the
+	// state file (media_files.go).
+	Media []mediaItem `json:"media,omitempty"`
 }
 
 type savedNumber struct {

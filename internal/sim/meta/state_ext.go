@@ -41,6 +41,7 @@ func (s *Server) snapshotExtra(st *stateFile) {
 		return strings.Compare(a.PhoneNumberID+"/"+a.WaID, b.PhoneNumberID+"/"+b.WaID)
 	})
 	s.snapshotOnboard(st)
+	s.snapshotMedia(st)
 }
 
 // restoreExtra installs them back (from New). Pending reviews and timed
@@ -63,6 +64,7 @@ func (s *Server) restoreExtra(st *stateFile) {
 		s.optedOut[pairKey{o.PhoneNumberID, o.WaID}] = o.Since
 	}
 	s.restoreOnboard(st)
+	s.restoreMedia(st)
 	if len(s.tplOrder) > 0 {
 		s.sched.after(0, func() {
 			s.mu.Lock()
