@@ -73,7 +73,14 @@ func TestInboxPage(t *testing.T) {
 		`<script type="module" src="/static/inbox.js?v=`, `rel="stylesheet"`,
 		`<a id="nav-compliance" href="/compliance"`,
 		`<select id="template-select"`, `id="template-params"`, `id="template-preview"`,
-		`<button type="button" id="template-send"`, `id="template-toggle"`)
+		`<button type="button" id="template-send"`, `id="template-toggle"`,
+		// the shell: views, search, header controls, panel, presence, shortcuts
+		`<input id="search" type="search"`, `id="search-results"`, `id="views"`, `data-view="mine"`, `data-view="unassigned"`,
+		`data-view="all"`, `id="status-tabs"`, `data-status="resolved"`, `id="filter-label"`, `id="filter-number"`, `id="filter-agent"`,
+		`id="list-none"`, `id="presence"`, `id="assign-btn"`, `id="assign-menu"`, `id="status-main"`, `id="status-btn"`, `id="status-menu"`,
+		`id="conv-status"`, `id="conv-labels"`, `id="label-add"`, `id="label-menu"`, `id="activity-btn"`, `id="activity-pop"`,
+		`id="controls-error"`, `id="controls-toggle"`, `id="panel-toggle"`, `<aside id="contact-panel"`, `id="panel-close"`,
+		`id="help"`, `id="help-open"`, "Keyboard shortcuts")
 
 	data.Sandbox = false
 	html = render(t, "inbox.html", data)
@@ -115,7 +122,11 @@ func TestScriptHooks(t *testing.T) {
 		`"conversation"`, `"conv-name"`, `"conv-preview"`, `"conv-unread"`, `classList.toggle("active"`,
 		"message ${dir}", "dataset.direction", "dataset.status", `"text"`, "`ticks ticks-${m.status}`", `"error"`,
 		`new EventSource("/api/v1/events"`, `last_event_id`, `"message.created"`, `"message.updated"`, `"conversation.updated"`,
-		`"#c="`, "window_expires_at", `dataset.state = s`)
+		`"#c="`, "window_expires_at", `dataset.state = s`,
+		// views, counts, search, controls, panel, presence, shortcuts
+		`"/api/v1/conversations/counts"`, `"/api/v1/search?q="`, `el("mark"`, `bus.emit("focus-message"`, `"presence.updated"`,
+		"dataset.userId", "dataset.state = p.state", `"viewing"`, `"typing"`, `"idle"`, `/panel`, `"focus-reply"`, `"focus-note"`,
+		`dataset.snooze`, `dataset.conversationId`, `dataset.assignee`, `dataset.label`)
 }
 
 func TestCompliancePage(t *testing.T) {
@@ -139,7 +150,11 @@ func TestCompliancePage(t *testing.T) {
 }
 
 func TestStatic(t *testing.T) {
-	for _, name := range []string{"app.css", "inbox.js", "inbox-core.js", "inbox-thread.js", "inbox-compose.js", "api.js", "picker.js", "compliance.js", "favicon.svg",
+	for _, name := range []string{"app.css", "inbox.js", "inbox-core.js", "inbox-thread.js", "inbox-compose.js",
+		"inbox-render.js", "inbox-actions.js", "inbox-notes.js", "inbox-util.js", "inbox-suggest.js", "inbox-guard.js",
+		"inbox-attach.js", "inbox-interactive.js", "inbox-schedule.js", "inbox-thread.css",
+		"inbox-list.js", "inbox-views.js", "inbox-search.js", "inbox-controls.js", "inbox-panel.js", "inbox-presence.js",
+		"inbox-keys.js", "inbox-menu.js", "inbox.css", "api.js", "picker.js", "compliance.js", "favicon.svg",
 		"appointments.js", "integrations-calendly.js", "calendly-settings.js",
 		"broadcasts.js", "broadcasts-compose.js", "broadcasts-plan.js", "broadcasts-results.js", "broadcasts-import.js", "broadcasts-words.js", "broadcasts.css"} {
 		b, err := fs.ReadFile(Static(), name)
@@ -220,4 +235,30 @@ func TestBroadcastsPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	contains(t, "broadcasts.js", string(b), `new EventSource("/api/v1/events")`, `"broadcast.updated"`, "throttled(", `"/api/v1/broadcasts"`)
+}
+
+// The composer's and the thread's hooks the browser tests use (the
+// inbox_*_browser_test.go files in e2e).
+func TestComposerHooks(t *testing.T) {
+	html := render(t, "inbox.html", InboxPage{Sandbox: true})
+	contains(t, "inbox composer", html,
+		`id="mode-reply"`, `id="mode-note"`, `role="tab"`, `id="reply-bar"`, `id="reply-bar-quote"`, `id="reply-cancel"`,
+		`id="attach-btn"`, `<input type="file" id="attach-input"`, `id="attach-chip"`, `id="interactive-btn"`, `id="send-later"`,
+		`id="scheduled-list"`, `id="assignee-banner"`, `id="suggest"`, `role="listbox"`)
+	var b []byte
+	for _, n := range []string{"inbox-thread.js", "inbox-render.js", "inbox-actions.js", "inbox-notes.js", "inbox-suggest.js",
+		"inbox-guard.js", "inbox-attach.js", "inbox-interactive.js", "inbox-schedule.js", "inbox-compose.js"} {
+		part, err := fs.ReadFile(Static(), n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = append(b, part...)
+	}
+	contains(t, "thread and composer modules", string(b),
+		`export async function focusMessage`, `export function loadTimeline`, `export function onNoteEvent`, `export function onScheduledEvent`,
+		`msg-menu-btn`, `react-btn`, `menu-reply`, `react-remove`, `reaction-chip`, `dataset.emoji`, `quote`, `retry-btn`, `retried-link`,
+		`media-img`, `img.loading = "lazy"`, `doc-link`, `location-link`, `contact-card`, `reply-choice`, `unsupported`,
+		`note-edit`, `note-delete`, `mention`, `canned-item`, `mention-item`, `confirm-send`,
+		`"/api/v1/media"`, `media_id`, `interactive-dialog`, `ia-send`, `schedule-confirm`, `scheduled-cancel`, `send_at_local`,
+		`"/api/v1/messages"`, `context = { message_id`, `bus.emit("typing")`)
 }

@@ -1,96 +1,27 @@
-// inbox.js — the team inbox's shell: conversation list, the open
-// conversation's header, routing and live updates over Server-Sent Events.
-// The thread (inbox-thread.js) and the composer (inbox-compose.js) are
-// their own modules. All data is inserted as text (textContent), never as HTML.
+// inbox.js — the team inbox's shell: routing, the open conversation's
+// header and live updates over Server-Sent Events. The list
+// (inbox-list.js), its views (inbox-views.js), search (inbox-search.js),
+// the header's controls (inbox-controls.js), the contact panel
+// (inbox-panel.js), presence (inbox-presence.js) and shortcuts
+// (inbox-keys.js) are modules of their own, as are the thread
+// (inbox-thread.js) and the composer (inbox-compose.js). All data is
+// inserted as text (textContent), never as HTML.
 
 // Import every module with the same ?v= as this one so they are cached
 // together and share inbox-core.js's state.
 const v = new URL(import.meta.url).search;
 const api = await import("./api.js" + v);
-const { $, el, key, ms, visible, state, bus, toLogin, showError, displayName, phoneOf, fillAvatar, listTime, windowInfo, fmtLeft } =
-  await import("./inbox-core.js" + v);
-const { atBottom, scrollToBottom, clearThread, upsertMsg, layoutThread } = await import("./inbox-thread.js" + v);
+const { $, el, key, ms, visible, state, bus, toLogin, showError, displayName, phoneOf, fillAvatar, windowInfo, fmtLeft,
+  mergeConversation, convHref } = await import("./inbox-core.js" + v);
+const thread = await import("./inbox-thread.js" + v);
 const { setWindow, focusComposer } = await import("./inbox-compose.js" + v);
-
-const BASE_TITLE = document.title;
-
-// ---- conversation list ----
-
-function unreadShown(c) {
-  return key(c.id) === state.openId && visible() ? 0 : c.unread_count || 0;
-}
-
-function buildConvLi(id) {
-  const li = el("li", "conversation");
-  li.dataset.id = id;
-  const a = el("a", "conv-link");
-  a.href = "#c=" + encodeURIComponent(id);
-  const main = el("span", "conv-main");
-  const top = el("span", "conv-top");
-  top.append(el("span", "conv-name"), el("time", "conv-time"));
-  const bottom = el("span", "conv-bottom");
-  bottom.append(el("span", "conv-preview"), el("span", "conv-unread"));
-  main.append(top, bottom);
-  a.append(el("span", "avatar"), main);
-  li.append(a);
-  return li;
-}
-
-function fillConvLi(li, c) {
-  const q = (s) => li.querySelector(s);
-  q(".conv-name").textContent = displayName(c);
-  q(".conv-name").title = phoneOf(c);
-  q(".conv-time").textContent = listTime(c.last_message_at);
-  if (c.last_message_at) q(".conv-time").dateTime = c.last_message_at;
-  q(".conv-preview").textContent = c.last_message_text || "No messages yet";
-  const n = unreadShown(c);
-  q(".conv-unread").textContent = n ? String(n) : "";
-  q(".conv-unread").hidden = !n;
-  q(".conv-unread").title = n ? `${n} unread` : "";
-  fillAvatar(q(".avatar"), c);
-  li.dataset.window = windowInfo(c).open ? "open" : "closed";
-  li.classList.toggle("unread", n > 0);
-  li.classList.toggle("active", key(c.id) === state.openId);
-}
-
-function renderList() {
-  const list = $("conversation-list");
-  const convs = [...state.convs.values()].sort((a, b) =>
-    ms(b.last_message_at) - ms(a.last_message_at) || Number(b.id) - Number(a.id));
-  let unread = 0;
-  convs.forEach((c, i) => {
-    const id = key(c.id);
-    let li = state.convEls.get(id);
-    if (!li) state.convEls.set(id, (li = buildConvLi(id)));
-    fillConvLi(li, c);
-    unread += unreadShown(c);
-    if (list.children[i] !== li) list.insertBefore(li, list.children[i] || null);
-  });
-  list.setAttribute("aria-busy", state.listLoaded ? "false" : "true");
-  $("list-empty").hidden = !state.listLoaded || convs.length > 0;
-  $("conversation-count").textContent = convs.length ? String(convs.length) : "";
-  document.title = (unread ? `(${unread}) ` : "") + BASE_TITLE;
-}
-
-function mergeConv(c) {
-  const prev = state.convs.get(key(c.id));
-  if (prev && ms(prev.last_message_at) > ms(c.last_message_at)) return; // we already know newer
-  state.convs.set(key(c.id), c);
-}
-
-async function loadList() {
-  try {
-    const convs = await api.listConversations();
-    convs.forEach(mergeConv);
-    state.listLoaded = true;
-    $("list-status").hidden = true;
-    renderList();
-    const open = state.convs.get(state.openId);
-    if (open) renderHeader(open);
-  } catch (e) {
-    if (!toLogin(e)) showError($("list-status"), e, loadList);
-  }
-}
+const { renderList, loadList, mergeConv, noteUnknown, fetchConversation, touch, mark } = await import("./inbox-list.js" + v);
+const { syncFromHash, filterHash, loadCounts, refreshCounts, loadCatalogues, loadMembers } = await import("./inbox-views.js" + v);
+await import("./inbox-search.js" + v);
+const { renderControls, clearControlsError, closeControls } = await import("./inbox-controls.js" + v);
+await import("./inbox-panel.js" + v);
+const { onPresence, renderPresence } = await import("./inbox-presence.js" + v);
+await import("./inbox-keys.js" + v);
 
 // ---- open conversation ----
 
@@ -100,6 +31,8 @@ function renderHeader(c) {
   fillAvatar($("conv-avatar"), c);
   renderWindow(c);
   renderCRM(c);
+  renderControls(c);
+  renderPresence();
 }
 
 // renderCRM links the contact's records in the connected CRMs, fetched
@@ -141,20 +74,27 @@ function renderWindow(c) {
 }
 
 function route() {
+  syncFromHash();
   const m = /(?:^#|&)c=([^&]+)/.exec(location.hash);
   if (m) openConversation(decodeURIComponent(m[1]));
   else closeConversation();
 }
 
 function closeConversation() {
+  const was = state.openId;
   bus.emit("leaving");
   state.openId = null;
   state.openSeq++;
   $("conversation").hidden = true;
   $("no-selection").hidden = false;
   document.body.classList.remove("has-open");
+  if (was) bus.emit("closed");
   renderList();
 }
+
+let pendingFocus = null; // [conversation id, message id] to show once loaded
+let keyboardOpen = false; // opened with j/k: the focus stays out of the composer
+bus.on("keyboard-open", () => { keyboardOpen = true; });
 
 async function openConversation(id) {
   if (state.openId === id) return;
@@ -162,8 +102,10 @@ async function openConversation(id) {
   state.openId = id;
   crmFor = null;
   $("conv-crm")?.replaceChildren();
+  clearControlsError();
+  closeControls();
   const seq = ++state.openSeq;
-  clearThread();
+  thread.clearThread();
   $("thread-status").hidden = true;
   $("no-selection").hidden = true;
   $("conversation").hidden = false;
@@ -171,14 +113,16 @@ async function openConversation(id) {
   document.body.classList.add("has-open");
   renderList();
   let c = state.convs.get(id);
+  if (c && c.labels === undefined) fetchConversation(id); // labels come with a read
   if (c) renderHeader(c);
   else {
     $("conv-title").textContent = "Loading…";
     $("conv-phone").textContent = $("window-state").textContent = "";
+    const since = mark();
     try {
       c = await api.getConversation(id);
       if (seq !== state.openSeq) return;
-      mergeConv(c);
+      mergeConv(c, since);
       renderList();
       renderHeader(state.convs.get(id));
     } catch (e) {
@@ -189,26 +133,50 @@ async function openConversation(id) {
       return;
     }
   }
-  focusComposer();
+  if (!keyboardOpen) focusComposer();
+  keyboardOpen = false;
   await loadThread(true);
+  if (seq !== state.openSeq) return;
   markOpenRead();
+  if (pendingFocus && pendingFocus[0] === id) {
+    const mid = pendingFocus[1];
+    pendingFocus = null;
+    bus.emit("focus-message", mid);
+  }
 }
 
 async function loadThread(forceBottom) {
   const id = state.openId, seq = state.openSeq;
   if (!id) return;
   try {
+    if (thread.loadTimeline) { // messages and notes, paged
+      await thread.loadTimeline(id);
+      if (seq === state.openSeq) $("thread-status").hidden = true;
+      return;
+    }
     const msgs = await api.listMessages(id);
     if (seq !== state.openSeq) return;
     $("thread-status").hidden = true;
-    const bottom = atBottom();
-    msgs.forEach(upsertMsg);
-    layoutThread();
-    if (forceBottom || bottom) scrollToBottom();
+    const bottom = thread.atBottom();
+    msgs.forEach(thread.upsertMsg);
+    thread.layoutThread();
+    if (forceBottom || bottom) thread.scrollToBottom();
   } catch (e) {
     if (seq === state.openSeq && !toLogin(e)) showError($("thread-status"), e, () => loadThread(true));
   }
 }
+
+// A search hit opens its conversation, at the message when it is one.
+bus.on("open-conversation", (id, messageId) => {
+  id = key(id);
+  if (state.openId === id) {
+    if (messageId) bus.emit("focus-message", messageId);
+    return;
+  }
+  pendingFocus = messageId ? [id, key(messageId)] : null;
+  history.pushState(null, "", location.pathname + location.search + convHref(id));
+  route();
+});
 
 let readTimer = null;
 // markOpenRead marks the open conversation read (coalescing bursts of events).
@@ -235,7 +203,7 @@ function applyToConversation(m) {
 }
 
 $("back").addEventListener("click", () => {
-  history.pushState(null, "", location.pathname + location.search);
+  history.pushState(null, "", location.pathname + location.search + filterHash(null));
   route();
 });
 
@@ -244,28 +212,42 @@ $("back").addEventListener("click", () => {
 function onMessage(m, opts) {
   const cid = key(m.conversation_id);
   if (cid && cid === state.openId) {
-    const bottom = atBottom();
-    const isNew = upsertMsg(m);
-    layoutThread();
-    if ((isNew && bottom) || (opts && opts.scroll)) scrollToBottom();
+    const bottom = thread.atBottom();
+    const isNew = thread.upsertMsg(m);
+    thread.layoutThread();
+    if ((isNew && bottom) || (opts && opts.scroll)) thread.scrollToBottom();
     if (isNew && m.direction === "inbound") markOpenRead();
   }
   applyToConversation(m);
-  if (cid && state.listLoaded && !state.convs.has(cid)) loadList();
+  if (cid && state.listLoaded && !state.convs.has(cid)) noteUnknown(cid);
 }
 
+// onConversation applies a fresher conversation: from an event (labels
+// left out, or only {id, labels}), or from an answer of the API.
 function onConversation(c) {
   const id = key(c.id), prev = state.convs.get(id);
-  state.convs.set(id, c);
+  if (!prev && !c.contact) { // a label change on one we do not hold
+    if (state.filter.label) fetchConversation(id);
+    return;
+  }
+  const next = mergeConversation(prev, c);
+  state.convs.set(id, next);
+  touch(id);
+  if (!prev && next.labels === undefined && state.filter.label) fetchConversation(id);
   if (id === state.openId) {
-    renderHeader(c);
-    if ((c.unread_count || 0) > (prev ? prev.unread_count || 0 : 0)) markOpenRead();
+    renderHeader(next);
+    if ((next.unread_count || 0) > (prev ? prev.unread_count || 0 : 0)) markOpenRead();
   }
   renderList();
+  refreshCounts();
+  bus.emit("conversation-updated", next);
 }
 
 bus.on("message", onMessage);
 bus.on("conversation", onConversation);
+bus.on("searching", renderList);
+bus.on("refresh-members", loadMembers);
+bus.on("catalogues", () => { const c = state.convs.get(state.openId); if (c) renderControls(c); });
 
 function setLive(s) {
   const box = $("live-status");
@@ -304,24 +286,36 @@ function connect() {
       loadList(); // redirects to the login page if the session ended
     }
   });
-  const on = (type, fn) => source.addEventListener(type, (e) => {
+  // has says which objects an event type carries: most have an id;
+  // presence names its conversation instead.
+  const on = (type, fn, has = "id") => source.addEventListener(type, (e) => {
     const id = Number(e.lastEventId) || 0; // ids only grow: a lower one was applied already
     if (id && id <= lastId) return;
     if (id) lastId = id;
     let obj;
     try { obj = JSON.parse(e.data); } catch { return; }
-    if (obj && obj.id == null && obj.data && typeof obj.data === "object") obj = obj.data;
-    if (obj && obj.id != null) fn(obj);
+    if (obj && obj[has] == null && obj.data && typeof obj.data === "object") obj = obj.data;
+    if (obj && obj[has] != null) fn(obj);
   });
   on("message.created", onMessage);
   on("message.updated", onMessage);
   on("conversation.updated", onConversation);
+  on("presence.updated", onPresence, "conversation_id");
+  for (const type of ["note.created", "note.updated", "note.deleted", "scheduled.created", "scheduled.updated"]) {
+    on(type, (obj) => {
+      if (type.startsWith("note.") && thread.onNoteEvent) thread.onNoteEvent(type, obj);
+      bus.emit("event", type, obj);
+    });
+  }
 }
 
 let started = false, pendingResync = false;
 async function resync() {
   if (!started) { pendingResync = true; return; } // run once the initial load is done
+  loadCounts();
   await loadList();
+  const open = state.convs.get(state.openId);
+  if (open) renderHeader(open);
   if (state.openId) loadThread(false);
 }
 
@@ -337,8 +331,19 @@ setInterval(() => {
   renderList();
 }, 30000);
 
+async function loadMe() {
+  try {
+    const r = await api.request("GET", "/api/v1/me");
+    const u = r && r.user;
+    if (u) state.me = { id: u.id, name: u.name, role: u.role };
+  } catch (e) {
+    toLogin(e);
+  }
+}
+
 connect();
-loadList().finally(() => {
+loadCounts();
+loadMe().then(() => { loadCatalogues(); return loadList(); }).finally(() => {
   started = true;
   route();
   if (pendingResync) resync();

@@ -61,7 +61,9 @@ export function buttonParamsOf(t) {
 
 export const templateLabel = (t) => `${t.name} (${t.language}, ${t.category})`;
 
-export function createPicker({ api, getConv, onSent, onError, clearError, toLogin }) {
+// beforeSend (optional) resolves to whether a send may go ahead (the
+// inbox asks before replying in a colleague's conversation).
+export function createPicker({ api, getConv, onSent, onError, clearError, toLogin, beforeSend }) {
   const box = $("template-picker"), select = $("template-select"), params = $("template-params");
   const preview = $("template-preview"), sendBtn = $("template-send"), status = $("template-status");
   const toggle = $("template-toggle"), cancel = $("template-cancel");
@@ -75,6 +77,7 @@ export function createPicker({ api, getConv, onSent, onError, clearError, toLogi
     fields: null,
     windowOpen: true,
     toggled: false,    // revealed inside the window
+    note: false,       // the composer is writing an internal note: no picker
     previewSeq: 0,
     sending: false,
   };
@@ -221,6 +224,8 @@ export function createPicker({ api, getConv, onSent, onError, clearError, toLogi
       empty[0].focus();
       return;
     }
+    if (beforeSend && !(await beforeSend())) return;
+    if (st.sending || st.current !== t) return;
     st.sending = true;
     sendBtn.disabled = true;
     sendBtn.textContent = "Sending…";
@@ -242,13 +247,16 @@ export function createPicker({ api, getConv, onSent, onError, clearError, toLogi
   }
 
   // apply shows the picker or the free-text composer for the window state.
+  // A note is never a WhatsApp message: in note mode the free-text box
+  // stays, whatever the window.
   function apply() {
-    const showPicker = !st.windowOpen || st.toggled;
+    const note = st.note;
+    const showPicker = !note && (!st.windowOpen || st.toggled);
     box.hidden = !showPicker;
-    free.hidden = !st.windowOpen || st.toggled;
-    input.disabled = freeSend.disabled = !st.windowOpen;
-    toggle.hidden = !st.windowOpen || st.toggled;
-    cancel.hidden = !st.windowOpen || !st.toggled;
+    free.hidden = !note && (!st.windowOpen || st.toggled);
+    input.disabled = freeSend.disabled = !note && !st.windowOpen;
+    toggle.hidden = note || !st.windowOpen || st.toggled;
+    cancel.hidden = note || !st.windowOpen || !st.toggled;
     if (showPicker) load(false);
   }
 
@@ -273,5 +281,11 @@ export function createPicker({ api, getConv, onSent, onError, clearError, toLogi
       apply();
     },
     active: () => !box.hidden,
+    // setNoteMode switches between replying and writing a note.
+    setNoteMode(on) {
+      st.note = !!on;
+      apply();
+    },
+    windowOpen: () => st.windowOpen,
   };
 }
