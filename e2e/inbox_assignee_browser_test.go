@@ -99,7 +99,7 @@ func TestNonAssigneeReplyInBrowser(t *testing.T) {
 	ta.open(t, "Boris Block", "447700900655", firstB)
 	agent.until("sending blocked, saying whom to ask", fmt.Sprintf(`(b => !b.hidden && b.dataset.rule === "block" && b.textContent.includes(%s) && b.textContent.includes("hand it over"))(document.querySelector("#assignee-banner")) &&
 		document.querySelector("#composer-send").disabled`, js("Assigned to "+owner.Name)))
-	agent.shot("composer-blocked")
+	evidence(agent, "composer-blocked")
 	// The owner hands it over; the agent's composer opens up live.
 	a.do(t, "POST", fmt.Sprintf("/api/v1/conversations/%d/assign", convB.ID), map[string]any{"user_id": agentID(t, a)}, http.StatusOK, nil)
 	agent.until("the conversation is the agent's, sending allowed", `document.querySelector("#assignee-banner").hidden && !document.querySelector("#composer-send").disabled`)

@@ -135,7 +135,7 @@ func TestThreadOutboundInBrowser(t *testing.T) {
 	owner.until("the new attempt delivered, the failed one linking to it", fmt.Sprintf(`[...document.querySelectorAll('#thread .message[data-direction="outbound"]')].some(m =>
 		m.querySelector(".text")?.textContent === %s && m.dataset.status === "delivered" && !!m.querySelector(".retry-of")) &&
 		!!%s?.querySelector(".retried-link") && !%s.querySelector(".retry-btn")`, js(doomed), failed, failed))
-	owner.shot("thread-outbound")
+	evidence(owner, "thread-outbound")
 	owner.noExceptions()
 }
 

@@ -71,7 +71,7 @@ func TestThreadNotesCannedScheduleInBrowser(t *testing.T) {
 	item := fmt.Sprintf(`[...document.querySelectorAll("#scheduled-list .scheduled-item")].find(i => i.querySelector(".scheduled-text")?.textContent === %s)`, js(filled))
 	owner.until("the pending message above the composer", fmt.Sprintf(`(i => !!i && i.dataset.status === "pending" && i.querySelector(".scheduled-when")?.textContent.includes("Scheduled"))(%s) &&
 		!document.querySelector("#schedule-box") && document.querySelector("#composer-input").value === ""`, item))
-	owner.shot("composer-scheduled")
+	evidence(owner, "composer-scheduled")
 	var list struct {
 		Data []struct {
 			ID     int64

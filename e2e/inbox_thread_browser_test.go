@@ -69,7 +69,7 @@ func TestThreadInboundTypesInBrowser(t *testing.T) {
 	owner.until("the reply with its quote", fmt.Sprintf(`(m => !!m && m.querySelector(".quote .quote-text")?.textContent === %s)(%s)`, js(firstText), byWamid(reply)))
 
 	// The quote jumps to the quoted message.
-	owner.shot("thread-inbound")
+	evidence(owner, "thread-inbound")
 	owner.jsClick("the quote", byWamid(reply)+`.querySelector(".quote")`)
 	owner.until("the quoted message flashed", byWamid(first)+`.classList.contains("flash")`)
 

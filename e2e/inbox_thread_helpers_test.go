@@ -1,13 +1,9 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -82,22 +78,4 @@ func (s simCtl) sentWith(t *testing.T, waID, what string, ok func(sentMessage, m
 func obj(v any) map[string]any {
 	m, _ := v.(map[string]any)
 	return m
-}
-
-// shot saves a screenshot of the tab as dir/name.png when
-// GOHAVI_E2E_SHOTS names a directory (for looking at the UI by eye).
-func (tb *tab) shot(name string) {
-	dir := os.Getenv("GOHAVI_E2E_SHOTS")
-	if dir == "" {
-		return
-	}
-	ctx, cancel := context.WithTimeout(tb.ctx, 10*time.Second)
-	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err == nil {
-		err = os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
-	}
-	if err != nil {
-		tb.t.Logf("screenshot %s: %v", name, err)
-	}
 }

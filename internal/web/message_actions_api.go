@@ -37,6 +37,17 @@ func (s *server) submitFor(w http.ResponseWriter, r *http.Request, or outbound.R
 	writeError(w, r, err)
 }
 
+// answering is what a send about message m needs: the customer to send
+// to, and the guard that holds p to the conversation's reply rules.
+func (s *server) answering(ctx context.Context, p domain.Principal, m domain.Message) (string, func(context.Context, *store.Tx, domain.Message) error, error) {
+	c, err := s.DB.ContactByID(ctx, p.WorkspaceID, m.ContactID)
+	if err != nil {
+		return "", nil, err
+	}
+	guard, err := s.sendGuard(ctx, p)
+	return c.WaID, guard, err
+}
+
 type reactRequest struct {
 	Emoji *string `json:"emoji"`
 }
@@ -61,20 +72,17 @@ func (s *server) reactToMessage(w http.ResponseWriter, r *http.Request, p domain
 	if err == nil {
 		err = reactable(m)
 	}
-	var c domain.Contact
-	if err == nil {
-		c, err = s.DB.ContactByID(r.Context(), p.WorkspaceID, m.ContactID)
-	}
+	var waID string
 	var guard func(context.Context, *store.Tx, domain.Message) error
 	if err == nil {
-		guard, err = s.sendGuard(r.Context(), p)
+		waID, guard, err = s.answering(r.Context(), p, m)
 	}
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
 	body, _ := json.Marshal(map[string]string{"message_id": m.WAMID, "emoji": *req.Emoji})
-	s.submitFor(w, r, outbound.Request{WorkspaceID: p.WorkspaceID, NumberID: m.NumberID, To: c.WaID, Type: "reaction", Body: body,
+	s.submitFor(w, r, outbound.Request{WorkspaceID: p.WorkspaceID, NumberID: m.NumberID, To: waID, Type: "reaction", Body: body,
 		SentBy: p.UserID, InTx: guard})
 }
 
@@ -103,19 +111,16 @@ func (s *server) retryMessage(w http.ResponseWriter, r *http.Request, p domain.P
 	if err == nil {
 		err = domain.RetryRefusal(m)
 	}
-	var c domain.Contact
-	if err == nil {
-		c, err = s.DB.ContactByID(r.Context(), p.WorkspaceID, m.ContactID)
-	}
+	var waID string
 	var guard func(context.Context, *store.Tx, domain.Message) error
 	if err == nil {
-		guard, err = s.sendGuard(r.Context(), p)
+		waID, guard, err = s.answering(r.Context(), p, m)
 	}
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	retry, err := s.Outbound.Submit(r.Context(), outbound.Retry(m, c.WaID, p.UserID, guard))
+	retry, err := s.Outbound.Submit(r.Context(), outbound.Retry(m, waID, p.UserID, guard))
 	if err != nil {
 		writeError(w, r, err)
 		return
