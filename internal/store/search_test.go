@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -427,6 +428,45 @@ func TestSearchMigrationBackfills(t *testing.T) {
 		}
 		if got := contactHits(search(t, db, f.a.ID, "900123", 0)); len(got) != 1 || got[0].ContactID != f.ada {
 			t.Errorf("contacts after backfill: %+v", got)
+		}
+	})
+}
+
+// TestSearchCommonAndRareWords: past the index probe's cap (PostgreSQL
+// switches from the GIN index to walking the primary key) the newest
+// matches still come first, and a word in a few old messages among many
+// newer ones is found whichever way the engine looks.
+func TestSearchCommonAndRareWords(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, _ *domain.FakeClock) {
+		f := newSearchFixture(t, db)
+		const n = 2100 // more than the probe's cap of 2,000
+		texts, at := make([]string, n), make([]time.Time, n)
+		for i := range texts {
+			texts[i] = fmt.Sprintf("parcel update %d", i)
+			if i%700 == 0 {
+				texts[i] += " zanzibar"
+			}
+			at[i] = t0.Add(time.Duration(i) * time.Second)
+		}
+		s := searchSeed{db: db, t: t, ids: map[string]int64{}}
+		s.chat(f.a.ID, f.numberA, "447700900999", "Busy Customer", texts, at)
+		want := func(pick func(i int) bool, limit int) []int64 {
+			var ids []int64
+			for i := n - 1; i >= 0 && len(ids) < limit; i-- {
+				if pick(i) {
+					ids = append(ids, s.ids[texts[i]])
+				}
+			}
+			return ids
+		}
+		if got, w := messageIDs(search(t, db, f.a.ID, "parcel", 20)), want(func(int) bool { return true }, 20); !sameIDs(got, w) {
+			t.Errorf("common word: %v, want %v", got, w)
+		}
+		if got, w := messageIDs(search(t, db, f.a.ID, "zanzibar", 20)), want(func(i int) bool { return i%700 == 0 }, 20); !sameIDs(got, w) {
+			t.Errorf("rare word: %v, want %v", got, w)
+		}
+		if got, w := messageIDs(search(t, db, f.a.ID, "parcel zanz", 2)), want(func(i int) bool { return i%700 == 0 }, 2); !sameIDs(got, w) {
+			t.Errorf("rare prefix with a common word: %v, want %v", got, w)
 		}
 	})
 }
