@@ -14,11 +14,15 @@ import (
 
 const benchUsage = `usage: gohavi bench ingest [--engine sqlite|postgres] [--database-url URL] [--duration 10s]
        [--concurrency 64] [--prefill N] [--payload-bytes 750] [--dir DIR] [--no-applier] [--no-baseline]
-       gohavi bench broadcast [--engine sqlite|postgres] [--database-url URL] [--recipients 100000] [--workers 64] [--batch 500] [--cpuprofile FILE] [--memprofile FILE]`
+       gohavi bench broadcast [--engine sqlite|postgres] [--database-url URL] [--recipients 100000] [--workers 64] [--batch 500] [--cpuprofile FILE] [--memprofile FILE]
+       gohavi bench inbox [--engine sqlite|postgres] [--database-url URL] [--conversations 100000] [--messages 1000000] [--streams 1000] [--samples 500] [--events 200] [--op-budget 20s]`
 
 func benchCmd(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
 	if len(args) > 0 && args[0] == "broadcast" {
 		return benchBroadcast(ctx, args[1:], stdout, getenv)
+	}
+	if len(args) > 0 && args[0] == "inbox" {
+		return benchInbox(ctx, args[1:], stdout, getenv)
 	}
 	if len(args) == 0 || args[0] != "ingest" {
 		return fmt.Errorf("%s", benchUsage)
@@ -84,17 +88,11 @@ func benchBroadcast(ctx context.Context, args []string, stdout io.Writer, getenv
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := cpuProfileTo(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q\n%s", fs.Arg(0), benchUsage)
 	}
@@ -105,4 +103,21 @@ func benchBroadcast(ctx context.Context, args []string, stdout io.Writer, getenv
 	}
 	fmt.Fprintln(stdout, rep.String())
 	return nil
+}
+
+// cpuProfileTo profiles the CPU into path until stop is called; an empty
+// path profiles nothing.
+func cpuProfileTo(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

@@ -30,6 +30,7 @@ Usage:
   gohavi apikey create --workspace SLUG --name NAME
   gohavi bench ingest [flags]              measure durable webhook ingest
   gohavi bench broadcast [flags]           measure a broadcast end to end
+  gohavi bench inbox [flags]               measure the inbox API and event fan-out at 100k conversations
   gohavi secret                            print a new GOHAVI_SECRET_KEY
   gohavi version
 
