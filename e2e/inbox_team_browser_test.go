@@ -98,7 +98,15 @@ func TestTeamInboxInBrowser(t *testing.T) {
 	for _, text := range missed {
 		sim.text(t, sandboxPhoneID, waID, name, text)
 	}
-	ivUntil(t, "both stored", func() bool { return a.conversationWith(t, waID).LastMessageText == missed[1] })
+	ivUntil(t, "both stored", func() bool {
+		got := 0
+		for _, m := range a.messages(t, conv.ID) {
+			if m.Text == missed[0] || m.Text == missed[1] {
+				got++
+			}
+		}
+		return got == 2
+	})
 	ownerTab.until("A has both", fmt.Sprintf(`[...document.querySelectorAll('#thread .message[data-direction="inbound"] .text')].some(n => n.textContent === %s)`, js(missed[1])))
 	proxy.nextStream(t, held)
 	proxy.release()

@@ -38,7 +38,7 @@ const (
 )
 
 // waitLimit bounds every wait on an asynchronous event; tests never sleep.
-const waitLimit = 10 * time.Second
+const waitLimit = 30 * time.Second // generous: CI machines are shared and slow at times
 
 // receiver is the business's webhook endpoint: it checks Meta's signature
 // and stores the body through the real ingest writer, then announces it.
