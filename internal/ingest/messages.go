@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"time"
 
 	"github.com/gohavi/gohavi/internal/domain"
 	"github.com/gohavi/gohavi/internal/store"
@@ -72,7 +71,10 @@ func (a *Applier) applyInbound(ctx context.Context, ac *applyCtx, num domain.Num
 		return err
 	}
 	convID := prior.ID
-	ts := inboundTime(m.Time(), a.clock.Now())
+	ts := m.Time()
+	if ts.IsZero() {
+		ts = a.clock.Now()
+	}
 	replyTo := ""
 	if m.Context != nil {
 		replyTo = m.Context.ID
@@ -177,18 +179,4 @@ func (a *Applier) applyStatus(ctx context.Context, ac *applyCtx, num domain.Numb
 	}
 	ac.out = append(ac.out, view.Event(num.WorkspaceID, domain.EventMessageUpdated, view.NewMessage(updated, whatsapp.Describe)))
 	return a.settled(ctx, ac, updated, s)
-}
-
-// inboundTime is when a customer's message was sent. Meta stamps whole
-// seconds, so a message that arrives within its own second takes our
-// clock's milliseconds: otherwise a customer's answer in the same second
-// as our reply would sort before it, and the preview would keep the reply.
-func inboundTime(meta, now time.Time) time.Time {
-	if meta.IsZero() {
-		return now
-	}
-	if d := now.Sub(meta); d >= 0 && d < time.Second && meta.Equal(meta.Truncate(time.Second)) {
-		return now
-	}
-	return meta
 }
