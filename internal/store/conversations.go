@@ -104,11 +104,18 @@ func (db *DB) ConversationFor(ctx context.Context, workspaceID, numberID, contac
 // shorten the window. contact is the conversation's contact, attached to
 // the result.
 func (tx *Tx) NoteInbound(ctx context.Context, convID, ts, expires int64, text string, contact domain.Contact) (domain.Conversation, error) {
-	return scanConversationWith(tx.queryRow(ctx, qNoteInbound, convID, ts, expires, clean(text), tx.now), contact)
+	// Meta stamps whole seconds, so a customer's answer in the same second
+	// as our reply looks older than it. For the preview it counts as late
+	// in its second as it may have been.
+	latest := ts
+	if ts%1000 == 0 {
+		latest = ts + 999
+	}
+	return scanConversationWith(tx.queryRow(ctx, qNoteInbound, convID, ts, expires, clean(text), tx.now, latest), contact)
 }
 
 var qNoteInbound = hot(`UPDATE conversations SET
-		last_message_text = CASE WHEN $2 >= last_message_at THEN $4 ELSE last_message_text END,
+		last_message_text = CASE WHEN $6 >= last_message_at THEN $4 ELSE last_message_text END,
 		last_message_at = CASE WHEN $2 > last_message_at THEN $2 ELSE last_message_at END,
 		last_inbound_at = CASE WHEN $2 > last_inbound_at THEN $2 ELSE last_inbound_at END,
 		window_expires_at = CASE WHEN $3 > window_expires_at THEN $3 ELSE window_expires_at END,

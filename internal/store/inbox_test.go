@@ -243,3 +243,41 @@ func TestContactsConversationsMessages(t *testing.T) {
 		}
 	})
 }
+
+// TestPreviewWithinOneSecond: a customer's answer stamped (by Meta, in
+// whole seconds) in the same second as our reply leads the preview.
+func TestPreviewWithinOneSecond(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *domain.FakeClock) {
+		ctx := context.Background()
+		a, _, na, _ := inboxFixture(t, db)
+		ws, num := a.ID, na.ID
+		sec := clock.Now().Truncate(time.Second)
+		var conv domain.Conversation
+		err := db.WithTx(ctx, func(tx *store.Tx) error {
+			c, err := tx.UpsertContact(ctx, ws, "447700900124", "+447700900124", "Ada")
+			if err != nil {
+				return err
+			}
+			id, err := tx.EnsureConversation(ctx, ws, num, c.ID)
+			if err != nil {
+				return err
+			}
+			if _, err = tx.NoteOutbound(ctx, id, domain.Millis(sec.Add(400*time.Millisecond)), "our reply", c); err != nil {
+				return err
+			}
+			conv, err = tx.NoteInbound(ctx, id, domain.Millis(sec), domain.Millis(domain.WindowExpiry(sec)), "their answer", c)
+			if err != nil {
+				return err
+			}
+			// One stamped in an earlier second is older than the reply.
+			conv, err = tx.NoteInbound(ctx, id, domain.Millis(sec.Add(-time.Second)), domain.Millis(domain.WindowExpiry(sec)), "earlier", c)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if conv.LastMessageText != "their answer" {
+			t.Fatalf("preview %q, want the customer's answer", conv.LastMessageText)
+		}
+	})
+}
