@@ -35,7 +35,14 @@ type User struct {
 	Role         Role
 	PasswordHash string
 	CreatedAt    time.Time
+	// DeactivatedAt is when an owner or admin deactivated the member
+	// (zero: active). A deactivated member cannot log in and is not
+	// given conversations; their history keeps their name.
+	DeactivatedAt time.Time
 }
+
+// Active reports whether u may log in and take conversations.
+func (u User) Active() bool { return u.DeactivatedAt.IsZero() }
 
 // APIKey authenticates REST clients; only its hash is stored.
 type APIKey struct {

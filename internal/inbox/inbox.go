@@ -126,6 +126,14 @@ func (s *Service) Run(ctx context.Context) {
 	})
 }
 
+// Changed tells agents about conversations changed outside this service:
+// a member's deactivation gives theirs back to nobody.
+func (s *Service) Changed(ctx context.Context, cs []domain.Conversation) {
+	for _, c := range cs {
+		s.publish(ctx, c)
+	}
+}
+
 func (s *Service) publish(ctx context.Context, c domain.Conversation) {
 	if s.Hub == nil {
 		return

@@ -144,6 +144,9 @@ func (s *Service) guard(ctx context.Context, m domain.ScheduledMessage) (func(co
 	if domain.IsNotFound(err) {
 		return nil, domain.Errorf(domain.CodeForbidden, "Schedule it again as a current member.", "the member who scheduled it is no longer in the workspace")
 	}
+	if err == nil && !u.Active() {
+		return nil, domain.Errorf(domain.CodeForbidden, "Schedule it again as a current member.", "%s, who scheduled it, was deactivated", u.Name)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package schedule_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -195,6 +196,32 @@ func TestAssignedAwayBeforeSending(t *testing.T) {
 		}
 		if out := e.outbound(t); len(out) != 0 {
 			t.Fatalf("sent into a colleague's conversation: %+v", out)
+		}
+	})
+}
+
+// TestDeactivatedBeforeSending: a message scheduled by a member who is
+// deactivated before its time is not sent on their behalf.
+func TestDeactivatedBeforeSending(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB, clock *domain.FakeClock) {
+		e := newEnv(t, db, clock)
+		ctx := context.Background()
+		c := e.schedule(t, time.Minute, "from Ann")
+		off := false
+		if _, _, err := db.UpdateMember(ctx, e.ws.ID, e.agent.ID, store.MemberChange{Active: &off}, domain.Actor{Kind: domain.ActorSystem}, nil); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Minute)
+		if n := e.sendDue(t, e.service("node-a")); n != 1 {
+			t.Fatalf("settled %d, want 1", n)
+		}
+		m := e.scheduled(t, c.Message.ID)
+		if m.Status != domain.ScheduledFailed || m.Error == nil || m.Error.Code != domain.CodeForbidden || !strings.Contains(m.Error.Message, "deactivated") {
+			t.Fatalf("deactivated author: %+v", m)
+		}
+		if out := e.outbound(t); len(out) != 0 {
+			t.Fatalf("sent for a deactivated member: %+v", out)
 		}
 	})
 }

@@ -58,23 +58,24 @@ func (db *DB) CreateUser(ctx context.Context, u domain.User) (domain.User, error
 	return u, err
 }
 
-const userCols = `id, workspace_id, email, name, role, password_hash, created_at`
+const userCols = `id, workspace_id, email, name, role, password_hash, created_at, deactivated_at`
 
 func scanUser(row interface{ Scan(...any) error }) (domain.User, error) {
 	var u domain.User
 	var role string
-	var created int64
-	err := row.Scan(&u.ID, &u.WorkspaceID, &u.Email, &u.Name, &role, &u.PasswordHash, &created)
-	u.Role, u.CreatedAt = domain.Role(role), domain.FromMillis(created)
+	var created, deactivated int64
+	err := row.Scan(&u.ID, &u.WorkspaceID, &u.Email, &u.Name, &role, &u.PasswordHash, &created, &deactivated)
+	u.Role, u.CreatedAt, u.DeactivatedAt = domain.Role(role), domain.FromMillis(created), domain.FromMillis(deactivated)
 	return u, notFound(err)
 }
 
-// UserByEmail finds a user for login.
+// UserByEmail finds a user for login, deactivated or not: login tells a
+// deactivated member why, once their password is right.
 func (db *DB) UserByEmail(ctx context.Context, email string) (domain.User, error) {
 	return scanUser(db.R.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE email = $1`, strings.ToLower(strings.TrimSpace(email))))
 }
 
-// UserByID finds a user of one workspace.
+// UserByID finds a user of one workspace, deactivated or not.
 func (db *DB) UserByID(ctx context.Context, workspaceID, id int64) (domain.User, error) {
 	return scanUser(db.R.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE workspace_id = $1 AND id = $2`, workspaceID, id))
 }
@@ -86,10 +87,12 @@ func (db *DB) CreateSession(ctx context.Context, s domain.Session) error {
 	return err
 }
 
-// SessionUser returns the user of an unexpired session.
+// SessionUser returns the active user of an unexpired session.
+// Deactivating a member deletes their sessions; the condition here also
+// covers a login that was finishing as the member was deactivated.
 func (db *DB) SessionUser(ctx context.Context, tokenHash []byte) (domain.User, error) {
-	return scanUser(db.R.QueryRowContext(ctx, `SELECT u.id, u.workspace_id, u.email, u.name, u.role, u.password_hash, u.created_at
-		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2`, tokenHash, db.now()))
+	return scanUser(db.R.QueryRowContext(ctx, `SELECT u.id, u.workspace_id, u.email, u.name, u.role, u.password_hash, u.created_at, u.deactivated_at
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.deactivated_at = 0`, tokenHash, db.now()))
 }
 
 // DeleteSession logs a session out.

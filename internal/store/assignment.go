@@ -38,13 +38,17 @@ func (db *DB) AssignConversation(ctx context.Context, workspaceID, convID, userI
 			return err
 		}
 		if userID != 0 {
-			var one int
-			err := tx.tx.QueryRowContext(ctx, `SELECT 1 FROM users WHERE id = $1 AND workspace_id = $2`, userID, workspaceID).Scan(&one)
+			var deactivated int64
+			var name string
+			err := tx.tx.QueryRowContext(ctx, `SELECT deactivated_at, name FROM users WHERE id = $1 AND workspace_id = $2`, userID, workspaceID).Scan(&deactivated, &name)
 			if errors.Is(err, sql.ErrNoRows) {
 				return domain.ErrNotAMember(userID)
 			}
 			if err != nil {
 				return err
+			}
+			if deactivated != 0 {
+				return domain.Errorf(domain.CodeInvalidArgument, "Choose an active member, or ask an owner or admin to reactivate them on the Team page.", "%s is deactivated", name)
 			}
 		}
 		if err := checkWith(check, cur); err != nil {
@@ -80,9 +84,9 @@ func (db *DB) AssignConversation(ctx context.Context, workspaceID, convID, userI
 }
 
 // AutoAssign gives an unassigned conversation to the next member in the
-// workspace's round-robin who is online at now, if the workspace asked for
-// it. ok is false when nothing changed (off, nobody online, or someone
-// assigned it first).
+// workspace's round-robin who is online at now (deactivated members take
+// no turns), if the workspace asked for it. ok is false when nothing
+// changed (off, nobody online, or someone assigned it first).
 //
 // It runs in its own short transaction after the message's commit: it
 // locks the workspace row to take the next turn (so concurrent nodes never
@@ -110,7 +114,7 @@ func (db *DB) AutoAssign(ctx context.Context, workspaceID, convID int64) (conv d
 		}
 		since := tx.now - domain.PresenceOnlineWithin.Milliseconds()
 		var userID int64
-		err = tx.tx.QueryRowContext(ctx, `SELECT id FROM users WHERE workspace_id = $1 AND last_seen_at >= $2
+		err = tx.tx.QueryRowContext(ctx, `SELECT id FROM users WHERE workspace_id = $1 AND last_seen_at >= $2 AND deactivated_at = 0
 			ORDER BY CASE WHEN id > $3 THEN 0 ELSE 1 END, id LIMIT 1`, workspaceID, since, last).Scan(&userID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil // nobody online: it waits in unassigned

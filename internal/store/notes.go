@@ -147,13 +147,15 @@ func (tx *Tx) note(ctx context.Context, workspaceID, id int64) (domain.Note, err
 	return ns[0], err
 }
 
-// WorkspaceMembers lists the members of a workspace, for @mentions.
+// WorkspaceMembers lists the active members of a workspace, for
+// @mentions. Mentions already made of a member since deactivated still
+// show them.
 func (db *DB) WorkspaceMembers(ctx context.Context, workspaceID int64) ([]domain.Member, error) {
 	return members(ctx, db.R, workspaceID)
 }
 
 func members(ctx context.Context, q queryer, workspaceID int64) ([]domain.Member, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, name, email FROM users WHERE workspace_id = $1 ORDER BY id`, workspaceID)
+	rows, err := q.QueryContext(ctx, `SELECT id, name, email FROM users WHERE workspace_id = $1 AND deactivated_at = 0 ORDER BY id`, workspaceID)
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,7 @@ import (
 // whether this call wrote.
 func (db *DB) TouchUser(ctx context.Context, userID int64) (touched bool, err error) {
 	now := db.now()
-	res, err := db.W.ExecContext(ctx, `UPDATE users SET last_seen_at = $1 WHERE id = $2 AND last_seen_at <= $3`,
+	res, err := db.W.ExecContext(ctx, `UPDATE users SET last_seen_at = $1 WHERE id = $2 AND last_seen_at <= $3 AND deactivated_at = 0`,
 		now, userID, now-domain.PresenceTouchEvery.Milliseconds())
 	if err != nil {
 		return false, err
@@ -22,38 +22,18 @@ func (db *DB) TouchUser(ctx context.Context, userID int64) (touched bool, err er
 	return n > 0, nil
 }
 
-// Member is a workspace member as the inbox shows them.
+// Member is a workspace member as the inbox and the Team page show them.
 type Member struct {
-	ID         int64
-	Name       string
-	Email      string
-	Role       domain.Role
-	LastSeenAt time.Time
+	ID            int64
+	Name          string
+	Email         string
+	Role          domain.Role
+	LastSeenAt    time.Time
+	DeactivatedAt time.Time // zero: active
 }
 
 // Online reports whether the member was seen recently enough at now to be
-// given conversations.
+// given conversations. A deactivated member never is.
 func (m Member) Online(now time.Time) bool {
-	return !m.LastSeenAt.IsZero() && now.Sub(m.LastSeenAt) <= domain.PresenceOnlineWithin
-}
-
-// Members lists a workspace's members by id, the round-robin's order.
-func (db *DB) Members(ctx context.Context, workspaceID int64) ([]Member, error) {
-	rows, err := db.R.QueryContext(ctx, `SELECT id, name, email, role, last_seen_at FROM users WHERE workspace_id = $1 ORDER BY id`, workspaceID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Member{}
-	for rows.Next() {
-		var m Member
-		var role string
-		var seen int64
-		if err := rows.Scan(&m.ID, &m.Name, &m.Email, &role, &seen); err != nil {
-			return nil, err
-		}
-		m.Role, m.LastSeenAt = domain.Role(role), domain.FromMillis(seen)
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return m.DeactivatedAt.IsZero() && !m.LastSeenAt.IsZero() && now.Sub(m.LastSeenAt) <= domain.PresenceOnlineWithin
 }

@@ -121,7 +121,9 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	u, err := s.checkLogin(r.Context(), email, pw)
 	if err != nil {
 		msg := "Wrong email or password."
-		if !errors.Is(err, errBadLogin) {
+		if errors.Is(err, errDeactivated) {
+			msg = "Your account was deactivated. Ask an owner or admin of your workspace to reactivate it."
+		} else if !errors.Is(err, errBadLogin) {
 			s.Log.Error("login failed", "err", err)
 			msg = "Login is unavailable right now; try again."
 		}
@@ -138,7 +140,10 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
-var errBadLogin = errors.New("bad login")
+var (
+	errBadLogin    = errors.New("bad login")
+	errDeactivated = errors.New("deactivated")
+)
 
 func (s *server) checkLogin(ctx context.Context, email, pw string) (domain.User, error) {
 	u, err := s.DB.UserByEmail(ctx, email)
@@ -155,6 +160,10 @@ func (s *server) checkLogin(ctx context.Context, email, pw string) (domain.User,
 	}
 	if !ok {
 		return u, errBadLogin
+	}
+	if !u.Active() {
+		// Said only to someone who knows the password: no oracle.
+		return u, errDeactivated
 	}
 	return u, nil
 }

@@ -290,31 +290,6 @@ func (s *server) conversationCounts(w http.ResponseWriter, r *http.Request, p do
 		Snoozed: c.Snoozed, Resolved: c.Resolved, ResolvedCapped: c.ResolvedCapped, Unread: c.Unread, UnreadMine: c.UnreadMine, UnreadUnassigned: c.UnreadUnassigned})
 }
 
-type memberView struct {
-	ID         int64   `json:"id"`
-	Name       string  `json:"name"`
-	Email      string  `json:"email"`
-	Role       string  `json:"role"`
-	Online     bool    `json:"online"`
-	LastSeenAt *string `json:"last_seen_at"`
-}
-
-// listMembers lists the workspace's members, whom conversations can be
-// assigned to, with their presence.
-func (s *server) listMembers(w http.ResponseWriter, r *http.Request, p domain.Principal) {
-	ms, err := s.DB.Members(r.Context(), p.WorkspaceID)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	now := s.Clock.Now()
-	out := dataList[memberView]{Data: make([]memberView, 0, len(ms))}
-	for _, m := range ms {
-		out.Data = append(out.Data, memberView{ID: m.ID, Name: m.Name, Email: m.Email, Role: string(m.Role), Online: m.Online(now), LastSeenAt: view.Time(m.LastSeenAt)})
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
 // sendGuard keeps an agent limited to their own and unassigned
 // conversations from sending into anyone else's, and, where the workspace
 // blocks replies by non-assignees, out of a colleague's conversation. It

@@ -78,6 +78,14 @@ func (s *server) events(w http.ResponseWriter, r *http.Request, p domain.Princip
 		case <-r.Context().Done():
 			return
 		case <-tick.C:
+			// A member deactivated, logged out or reset out of their
+			// sessions stops receiving within a heartbeat.
+			if p.UserID != 0 {
+				if _, _, err := s.authenticate(r); domain.ErrorCode(err) == domain.CodeUnauthenticated {
+					st.flush(rc)
+					return
+				}
+			}
 			st.raw(": ping\n\n")
 			// An open inbox with nothing to click is still someone at
 			// their desk: the heartbeat keeps the member online.

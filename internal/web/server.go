@@ -92,6 +92,7 @@ func New(d Deps) (http.Handler, error) {
 	mux.HandleFunc("GET /integrations", s.page(s.integrationsPage))
 	mux.HandleFunc("GET /appointments", s.page(s.appointmentsPage))
 	mux.HandleFunc("GET /broadcasts", s.page(s.broadcastsPage))
+	mux.HandleFunc("GET /team", s.page(s.teamPage))
 
 	api := func(pattern string, h func(http.ResponseWriter, *http.Request, domain.Principal)) {
 		mux.HandleFunc(pattern, s.api(h))
@@ -107,6 +108,9 @@ func New(d Deps) (http.Handler, error) {
 	api("POST /api/v1/conversations/{id}/status", s.setConversationStatus)
 	api("GET /api/v1/conversations/{id}/activity", s.conversationActivity)
 	api("GET /api/v1/members", s.listMembers)
+	api("POST /api/v1/members", s.createMember)
+	api("PUT /api/v1/members/{id}", s.updateMember)
+	api("DELETE /api/v1/members/{id}", s.deactivateMember)
 	api("GET /api/v1/conversations/{id}/notes", s.listNotes)
 	api("POST /api/v1/conversations/{id}/notes", s.createNote)
 	api("GET /api/v1/conversations/{id}/timeline", s.timeline)

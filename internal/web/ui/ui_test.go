@@ -91,7 +91,7 @@ func TestInboxPage(t *testing.T) {
 func TestAssetsExist(t *testing.T) {
 	html := render(t, "login.html", LoginPage{}) + render(t, "inbox.html", InboxPage{Sandbox: true}) + render(t, "compliance.html", InboxPage{}) +
 		render(t, "appointments.html", InboxPage{Sandbox: true}) + render(t, "integrations.html", InboxPage{Sandbox: true}) +
-		render(t, "broadcasts.html", BroadcastsPage{CanManage: true})
+		render(t, "broadcasts.html", BroadcastsPage{CanManage: true}) + render(t, "team.html", TeamPage{CanManage: true})
 	refs := regexp.MustCompile(`/static/([\w.-]+)\?v=`).FindAllStringSubmatch(html, -1)
 	if len(refs) < 3 {
 		t.Fatalf("found only %d asset references", len(refs))
@@ -156,7 +156,8 @@ func TestStatic(t *testing.T) {
 		"inbox-list.js", "inbox-views.js", "inbox-search.js", "inbox-controls.js", "inbox-panel.js", "inbox-presence.js",
 		"inbox-keys.js", "inbox-menu.js", "inbox.css", "api.js", "picker.js", "compliance.js", "favicon.svg",
 		"appointments.js", "integrations-calendly.js", "calendly-settings.js",
-		"broadcasts.js", "broadcasts-compose.js", "broadcasts-plan.js", "broadcasts-results.js", "broadcasts-import.js", "broadcasts-words.js", "broadcasts.css"} {
+		"broadcasts.js", "broadcasts-compose.js", "broadcasts-plan.js", "broadcasts-results.js", "broadcasts-import.js", "broadcasts-words.js", "broadcasts.css",
+		"team.js", "team.css"} {
 		b, err := fs.ReadFile(Static(), name)
 		if err != nil {
 			t.Fatalf("static %s: %v", name, err)
@@ -173,14 +174,18 @@ func TestStatic(t *testing.T) {
 // Every page links every other, the current one marked.
 func TestNav(t *testing.T) {
 	pages := map[string]string{"inbox.html": "/", "appointments.html": "/appointments", "compliance.html": "/compliance",
-		"numbers.html": "/numbers", "numbers_connect.html": "/numbers", "integrations.html": "/integrations", "broadcasts.html": "/broadcasts"}
+		"numbers.html": "/numbers", "numbers_connect.html": "/numbers", "integrations.html": "/integrations", "broadcasts.html": "/broadcasts",
+		"team.html": "/team"}
 	for page, current := range pages {
 		var data any = InboxPage{}
-		if page == "broadcasts.html" {
+		switch page {
+		case "broadcasts.html":
 			data = BroadcastsPage{}
+		case "team.html":
+			data = TeamPage{}
 		}
 		html := render(t, page, data)
-		for _, href := range []string{"/", "/appointments", "/broadcasts", "/compliance", "/numbers", "/integrations"} {
+		for _, href := range []string{"/", "/appointments", "/broadcasts", "/compliance", "/numbers", "/integrations", "/team"} {
 			contains(t, page, html, `href="`+href+`"`)
 		}
 		if n := strings.Count(html, `aria-current="page"`); n != 1 {
@@ -261,4 +266,34 @@ func TestComposerHooks(t *testing.T) {
 		`note-edit`, `note-delete`, `mention`, `canned-item`, `mention-item`, `confirm-send`,
 		`"/api/v1/media"`, `media_id`, `interactive-dialog`, `ia-send`, `schedule-confirm`, `scheduled-cancel`, `send_at_local`,
 		`"/api/v1/messages"`, `context = { message_id`, `bus.emit("typing")`)
+}
+
+func TestTeamPage(t *testing.T) {
+	data := TeamPage{InboxPage: InboxPage{UserName: "Olivia <Owner>", UserRole: "owner", WorkspaceName: "Acme & Co", WorkspaceSlug: "acme"},
+		UserID: 7, CanManage: true, IsOwner: true}
+	html := render(t, "team.html", data)
+	contains(t, "team", html,
+		`<script type="module" src="/static/team.js?v=`, `<link rel="stylesheet" href="/static/team.css?v=`,
+		`<a id="nav-team" href="/team" aria-current="page"`, `data-user-id="7"`, `data-can-manage="true"`, `data-owner="true"`,
+		`<table id="team-members"`, `id="team-error"`, `id="team-refresh"`, `id="team-show-all"`,
+		`<form id="member-add-form"`, `id="member-email"`, `id="member-name"`, `<select id="member-role"`, `<option value="owner">`,
+		`id="member-password"`, `id="member-add-error"`, `id="member-add-submit"`, "Olivia &lt;Owner&gt;", "Acme &amp; Co")
+	absent(t, "team", html, "<script>", "style=")
+
+	data.IsOwner, data.UserRole = false, "admin"
+	html = render(t, "team.html", data)
+	contains(t, "team (admin)", html, `<form id="member-add-form"`, `<option value="admin">`)
+	absent(t, "team (admin)", html, `<option value="owner">`, "data-owner")
+
+	data.CanManage, data.UserRole = false, "agent"
+	html = render(t, "team.html", data)
+	contains(t, "team (agent)", html, `<table id="team-members"`, `id="team-refresh"`)
+	absent(t, "team (agent)", html, "member-add", "team-show-all", "data-can-manage", "Actions")
+
+	b, err := fs.ReadFile(Static(), "team.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	contains(t, "team.js", string(b), `api.request(`, `"/api/v1/members"`, `location.assign("/login")`, "dataset.userId", "dataset.online",
+		`"member-role-select"`, `"member-reset"`, `"member-deactivate"`, `"member-confirm-yes"`, `"member-reactivate"`, `e.remedy`)
 }
