@@ -47,21 +47,21 @@ func TestInboxHeaderControlsInBrowser(t *testing.T) {
 	owner.do("open the assign menu", chromedp.Click(chromedp.ID("assign-btn")))
 	owner.until("the members, with presence", fmt.Sprintf(`!document.querySelector("#assign-menu").hidden &&
 		!!document.querySelector('#assign-menu button[data-user-id="%d"] .online-dot[data-online="true"]')`, agentID))
-	owner.do("assign to the agent", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#assign-menu button.member[data-user-id="%d"]`, agentID))))
+	owner.jsClick("assign to the agent", fmt.Sprintf(`document.querySelector('#assign-menu button.member[data-user-id="%d"]')`, agentID))
 	ivUntil(t, "the API: assigned to the agent", func() bool { c := state(); return c.Assignee != nil && c.Assignee.ID == agentID })
 	for _, tb := range []*tab{owner, agent} {
 		tb.until("the agent shown as assignee", fmt.Sprintf(`document.querySelector("#assign-label").textContent === "Agent Smith" &&
 			document.querySelector('#conversation-list li.conversation[data-id="%d"]').dataset.assignee === "%d"`, conv.ID, agentID))
 	}
 	owner.do("open the assign menu", chromedp.Click(chromedp.ID("assign-btn")))
-	owner.do("assign to me", chromedp.Click(chromedp.CSS(`#assign-menu [data-action="assign-me"]`)))
+	owner.jsClick("assign to me", `document.querySelector('#assign-menu [data-action="assign-me"]')`)
 	ivUntil(t, "the API: assigned to the owner", func() bool { c := state(); return c.Assignee != nil && c.Assignee.ID == ownerID })
 	agent.until("the owner shown as assignee, live", fmt.Sprintf(`document.querySelector("#assign-label").textContent === %s`, js(ownerName)))
 
 	// The agent may not take a colleague's conversation: the API's
 	// refusal and remedy are shown.
 	agent.do("open the assign menu", chromedp.Click(chromedp.ID("assign-btn")))
-	agent.do("try to take it", chromedp.Click(chromedp.CSS(`#assign-menu [data-action="assign-me"]`)))
+	agent.jsClick("try to take it", `document.querySelector('#assign-menu [data-action="assign-me"]')`)
 	agent.until("the refusal with its remedy", `!document.querySelector("#controls-error").hidden &&
 		document.querySelector("#controls-error").textContent.includes("assigned to someone else") &&
 		!!document.querySelector("#controls-error .remedy")`)

@@ -86,7 +86,7 @@ func TestTeamInboxInBrowser(t *testing.T) {
 
 	// 5. A assigns the conversation to B; B sees it live.
 	ownerTab.do("open the assign menu", chromedp.Click(chromedp.ID("assign-btn")))
-	ownerTab.do("assign to B", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#assign-menu button.member[data-user-id="%d"]`, bID))))
+	ownerTab.jsClick("assign to B", fmt.Sprintf(`document.querySelector('#assign-menu button.member[data-user-id="%d"]')`, bID))
 	agentTab.until("assigned to B, live", fmt.Sprintf(`document.querySelector("#assign-label").textContent === %s &&
 		document.querySelector('#conversation-list li.conversation[data-id="%d"]').dataset.assignee === "%d"`, js(bName), conv.ID, bID))
 

@@ -93,7 +93,21 @@ bindMenu($("assign-btn"), $("assign-menu"), () => {
   fillAssignMenu();
   bus.emit("refresh-members");
 });
-bus.on("members", () => { if (!$("assign-menu").hidden && menuKey() !== drawn) fillAssignMenu(); });
+// A fresher member list while the menu is open only moves the online
+// dots: rebuilding the buttons under the pointer would swallow a click.
+bus.on("members", () => {
+  const box = $("assign-menu");
+  if (box.hidden || menuKey() === drawn) return;
+  const sameMembers = (k) => k.replace(/:(true|false)/g, "");
+  if (sameMembers(menuKey()) !== sameMembers(drawn)) { fillAssignMenu(); return; }
+  for (const m of state.members) {
+    const dot = box.querySelector(`button.member[data-user-id="${key(m.id)}"] .online-dot`);
+    if (!dot) continue;
+    dot.dataset.online = String(!!m.online);
+    dot.title = m.online ? "Online" : "Away";
+  }
+  drawn = menuKey();
+});
 
 // ---- status and snooze ----
 
