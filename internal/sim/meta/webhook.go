@@ -304,8 +304,17 @@ func (d *deliverer) deliverRun(l *lane, batch []*update) {
 			}
 		}
 		if age := d.s.now().Sub(batch[0].at); age > d.s.cfg.RetryMaxAge {
-			d.s.log.Warn("meta sim: webhook dropped after max age", "phone_number_id", l.phoneID, "updates", len(batch), "age", age)
-			d.record(DeliveryAttempt{PhoneNumberID: l.phoneID, URL: url, Attempt: attempt, Updates: len(batch), Error: "gave up: older than max age", Body: clip(body)})
+			// Meta gives up on each update by its own age: younger updates
+			// that were batched with expired ones are still delivered.
+			old := 0
+			for old < len(batch) && d.s.now().Sub(batch[old].at) > d.s.cfg.RetryMaxAge {
+				old++
+			}
+			d.s.log.Warn("meta sim: webhook updates dropped after max age", "phone_number_id", l.phoneID, "updates", old, "age", age)
+			d.record(DeliveryAttempt{PhoneNumberID: l.phoneID, URL: url, Attempt: attempt, Updates: old, Error: "gave up: older than max age", Body: clip(body)})
+			if old < len(batch) {
+				d.deliverRun(l, batch[old:])
+			}
 			return
 		}
 		if d.post(l.phoneID, url, body, attempt, len(batch), "") {

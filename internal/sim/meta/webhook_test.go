@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -91,6 +92,35 @@ func TestWebhookGivesUpAfterMaxAge(t *testing.T) {
 		d := e.sim.Deliveries(0)
 		return strings.Contains(d[len(d)-1].Error, "max age")
 	})
+}
+
+// TestWebhookMaxAgeIsPerUpdate: an update that waited past the max age
+// behind a slow delivery is dropped, but a fresh one batched with it is
+// still delivered.
+func TestWebhookMaxAgeIsPerUpdate(t *testing.T) {
+	clock := newFakeClock()
+	e := newEnv(t, Config{Now: clock.Now, RetryMaxAge: time.Hour})
+	gate := make(chan struct{})
+	e.rc.gate = gate
+	e.inject(t, Inbound{From: customer, Text: "first"})
+	<-e.rc.entered
+	e.inject(t, Inbound{From: customer, Text: "stale"})
+	clock.Advance(2 * time.Hour)
+	e.inject(t, Inbound{From: customer, Text: "fresh"})
+	close(gate)
+	texts := func() []string {
+		var out []string
+		for _, v := range e.rc.values() {
+			for _, m := range v["messages"].([]any) {
+				out = append(out, m.(map[string]any)["text"].(map[string]any)["body"].(string))
+			}
+		}
+		return out
+	}
+	waitFor(t, "the fresh update", func() bool { return slices.Contains(texts(), "fresh") })
+	if got := texts(); slices.Contains(got, "stale") {
+		t.Errorf("delivered %v; the stale update is past the max age", got)
+	}
 }
 
 func TestWebhookBatching(t *testing.T) {
