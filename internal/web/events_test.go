@@ -246,7 +246,12 @@ func TestEventsResume(t *testing.T) {
 func TestEventsResync(t *testing.T) {
 	parallelEngines(t, func(t *testing.T, n *node) {
 		key, p := resumeWorkspace(t, n)
+		// Expiry removes rows an hour old, long after every node delivered
+		// them: wait for this node to deliver them before expiring them.
+		watch := n.stream(t, key, "", nil)
 		gone := p.publish(t, 3)
+		watch.want(t, "delivered before they expire", gone, lastID(gone))
+		watch.close()
 		expired := "1" // the memory hub's ids start at its creation time
 		if n.DB.Dialect == store.Postgres {
 			// Expiry deletes the oldest rows; do what it would after an hour.
