@@ -266,7 +266,10 @@ const noteHooks = () => ({
 // upsertNote stores and draws note n; one being edited or deleted here
 // is redrawn only when that is done (force).
 function upsertNote(n, force) {
-  const id = key(n.id), cur = { ...(notes.get(id) || {}), ...n };
+  const id = key(n.id), old = notes.get(id);
+  // A page read before an edit (a resync, say) must not undo it.
+  if (old && !force && ms(old.updated_at) > ms(n.updated_at)) return;
+  const cur = { ...(old || {}), ...n };
   notes.set(id, cur);
   let node = noteEls.get(id);
   if (!node) noteEls.set(id, (node = el("div")));
