@@ -3,10 +3,10 @@ package schedule
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/gohavi/gohavi/internal/domain"
+	"github.com/gohavi/gohavi/internal/inbox"
 	"github.com/gohavi/gohavi/internal/outbound"
 	"github.com/gohavi/gohavi/internal/store"
 )
@@ -131,12 +131,9 @@ func (s *Service) republish(ctx context.Context, m domain.ScheduledMessage) {
 	s.publish(ctx, domain.EventScheduledUpdated, got)
 }
 
-// guard is the check an agent's own send gets, as of now: agents_see
-// (an agent restricted to their own and unassigned conversations whose
-// conversation went to a colleague meanwhile does not speak in it) and
-// the non-assignee reply rule. It runs inside the send's transaction,
-// where an assignment that landed first is seen. nil when neither binds.
-func (s *Service) guard(ctx context.Context, m domain.ScheduledMessage) (func(context.Context, *store.Tx, domain.Message) error, error) {
+// guard is the check the author's own send would get now
+// (inbox.ReplyGuard), from a member still in the workspace.
+func (s *Service) guard(ctx context.Context, m domain.ScheduledMessage) (inbox.Guard, error) {
 	if m.CreatedBy == 0 {
 		return nil, nil // an API key: it sees the whole workspace
 	}
@@ -151,32 +148,8 @@ func (s *Service) guard(ctx context.Context, m domain.ScheduledMessage) (func(co
 		return nil, err
 	}
 	p := domain.Principal{WorkspaceID: m.WorkspaceID, UserID: u.ID, Role: u.Role}
-	st, err := s.DB.WorkspaceSettings(ctx, m.WorkspaceID)
-	if err != nil || (!st.AgentsSee.Restricted(p) && !st.NonAssigneeReply.Binds(p)) {
-		return nil, err
-	}
-	return func(ctx context.Context, tx *store.Tx, msg domain.Message) error {
-		a, err := tx.ConversationAssignee(ctx, msg.ConversationID)
-		if err != nil || a == 0 || a == p.UserID {
-			return err
-		}
-		name := s.memberName(ctx, m.WorkspaceID, a)
-		if !st.AgentsSee.Sees(p, a) {
-			return domain.Errorf(domain.CodeForbidden, "Ask "+name+", or an owner or admin, to send it.",
-				"%s no longer sees this conversation: it was assigned to %s", u.Name, name)
-		}
-		return st.NonAssigneeReply.CheckReplier(p, a, name)
-	}, nil
-}
-
-// memberName names a member in a refusal; the id stands in if the name
-// cannot be read, as a refusal is worth more than its wording.
-func (s *Service) memberName(ctx context.Context, workspaceID, id int64) string {
-	if u, err := s.DB.UserByID(ctx, workspaceID, id); err == nil {
-		if u.Name != "" {
-			return u.Name
-		}
-		return u.Email
-	}
-	return fmt.Sprintf("member %d", id)
+	return inbox.ReplyGuard(ctx, s.DB, p, func(assignee string) error {
+		return domain.Errorf(domain.CodeForbidden, "Ask "+assignee+", or an owner or admin, to send it.",
+			"%s no longer sees this conversation: it was assigned to %s", u.Name, assignee)
+	})
 }

@@ -290,26 +290,10 @@ func (s *server) conversationCounts(w http.ResponseWriter, r *http.Request, p do
 		Snoozed: c.Snoozed, Resolved: c.Resolved, ResolvedCapped: c.ResolvedCapped, Unread: c.Unread, UnreadMine: c.UnreadMine, UnreadUnassigned: c.UnreadUnassigned})
 }
 
-// sendGuard keeps an agent limited to their own and unassigned
-// conversations from sending into anyone else's, and, where the workspace
-// blocks replies by non-assignees, out of a colleague's conversation. It
-// runs inside the send's transaction, where the conversation is known, so
-// an assignment that lands first is seen, and its refusal undoes the
-// send. nil when neither setting binds p.
-func (s *server) sendGuard(ctx context.Context, p domain.Principal) (func(context.Context, *store.Tx, domain.Message) error, error) {
-	st, err := s.DB.WorkspaceSettings(ctx, p.WorkspaceID)
-	see, rule := st.AgentsSee, st.NonAssigneeReply
-	if err != nil || (!see.Restricted(p) && !rule.Binds(p)) {
-		return nil, err
-	}
-	return func(ctx context.Context, tx *store.Tx, m domain.Message) error {
-		a, name, err := tx.ConversationAssigneeName(ctx, m.ConversationID)
-		if err != nil {
-			return err
-		}
-		if !see.Sees(p, a) {
-			return domain.Errorf(domain.CodeNotFound, "Ask the conversation's assignee, or an owner or admin, to hand it over.", "no conversation with this customer that you can see")
-		}
-		return rule.CheckReplier(p, a, name)
-	}, nil
+// sendGuard is inbox.ReplyGuard for the API: a conversation p may not
+// see is not found, without saying whose it is.
+func (s *server) sendGuard(ctx context.Context, p domain.Principal) (inbox.Guard, error) {
+	return inbox.ReplyGuard(ctx, s.DB, p, func(string) error {
+		return domain.Errorf(domain.CodeNotFound, "Ask the conversation's assignee, or an owner or admin, to hand it over.", "no conversation with this customer that you can see")
+	})
 }

@@ -6,8 +6,8 @@ import (
 	"net/http"
 
 	"github.com/gohavi/gohavi/internal/domain"
+	"github.com/gohavi/gohavi/internal/inbox"
 	"github.com/gohavi/gohavi/internal/outbound"
-	"github.com/gohavi/gohavi/internal/store"
 )
 
 // visibleMessage reads message id for p: one in a conversation p may not
@@ -39,7 +39,7 @@ func (s *server) submitFor(w http.ResponseWriter, r *http.Request, or outbound.R
 
 // answering is what a send about message m needs: the customer to send
 // to, and the guard that holds p to the conversation's reply rules.
-func (s *server) answering(ctx context.Context, p domain.Principal, m domain.Message) (string, func(context.Context, *store.Tx, domain.Message) error, error) {
+func (s *server) answering(ctx context.Context, p domain.Principal, m domain.Message) (string, inbox.Guard, error) {
 	c, err := s.DB.ContactByID(ctx, p.WorkspaceID, m.ContactID)
 	if err != nil {
 		return "", nil, err
@@ -73,7 +73,7 @@ func (s *server) reactToMessage(w http.ResponseWriter, r *http.Request, p domain
 		err = reactable(m)
 	}
 	var waID string
-	var guard func(context.Context, *store.Tx, domain.Message) error
+	var guard inbox.Guard
 	if err == nil {
 		waID, guard, err = s.answering(r.Context(), p, m)
 	}
@@ -112,7 +112,7 @@ func (s *server) retryMessage(w http.ResponseWriter, r *http.Request, p domain.P
 		err = domain.RetryRefusal(m)
 	}
 	var waID string
-	var guard func(context.Context, *store.Tx, domain.Message) error
+	var guard inbox.Guard
 	if err == nil {
 		waID, guard, err = s.answering(r.Context(), p, m)
 	}
