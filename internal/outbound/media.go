@@ -56,6 +56,16 @@ func payloadMediaID(body []byte) (fields map[string]json.RawMessage, id int64, o
 	return fields, id, true, nil
 }
 
+// StoredMediaID is the upload a stored message's payload names by
+// media_id, or 0.
+func StoredMediaID(payload []byte) int64 {
+	_, id, ok, _ := payloadMediaID(payload)
+	if !ok {
+		return 0
+	}
+	return id
+}
+
 // checkMedia validates a media message against the stored file: one of
 // media_id, id or link; a media_id of this workspace, stored, of a kind
 // the type carries and within its size cap; no caption where WhatsApp

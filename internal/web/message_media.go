@@ -2,11 +2,9 @@ package web
 
 import (
 	"context"
-	"encoding/json"
-	"strconv"
-	"strings"
 
 	"github.com/gohavi/gohavi/internal/domain"
+	"github.com/gohavi/gohavi/internal/outbound"
 	"github.com/gohavi/gohavi/internal/view"
 )
 
@@ -22,7 +20,7 @@ func (s *server) attachMedia(ctx context.Context, workspaceID int64, ms []domain
 			continue
 		}
 		msgIDs = append(msgIDs, m.ID)
-		if id := payloadMediaID(m); id != 0 {
+		if id := ourUpload(m); id != 0 {
 			named[i] = id
 			mediaIDs = append(mediaIDs, id)
 		}
@@ -51,20 +49,10 @@ func (s *server) attachMedia(ctx context.Context, workspaceID int64, ms []domain
 	return nil
 }
 
-// payloadMediaID is the media_id a message we sent names, or 0.
-func payloadMediaID(m domain.Message) int64 {
-	if m.Direction != domain.Outbound || len(m.Payload) == 0 {
+// ourUpload is the upload a message we sent names, or 0.
+func ourUpload(m domain.Message) int64 {
+	if m.Direction != domain.Outbound {
 		return 0
 	}
-	var p struct {
-		MediaID json.RawMessage `json:"media_id"`
-	}
-	if json.Unmarshal(m.Payload, &p) != nil {
-		return 0
-	}
-	id, err := strconv.ParseInt(strings.Trim(string(p.MediaID), `" `), 10, 64)
-	if err != nil || id <= 0 {
-		return 0
-	}
-	return id
+	return outbound.StoredMediaID(m.Payload)
 }
